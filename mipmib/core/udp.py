@@ -1,0 +1,177 @@
+"""Thin asyncio adapters that feed datagrams and timer ticks into the sans-I/O agents."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from mipmib.core import messages as m
+from mipmib.core.common import Datagram
+from mipmib.core.mobile_node import MobileNode
+
+log = logging.getLogger(__name__)
+
+
+class SansIoAgent(Protocol):
+    """What HomeAgent and ForeignAgent offer to the adapter."""
+
+    def handle(self, payload: bytes, source: tuple[int, int], now: float) -> list[Datagram]: ...
+
+    def expire(self, now: float) -> list[Datagram]: ...
+
+    def next_deadline(self) -> float | None: ...
+
+
+class AgentEndpoint(asyncio.DatagramProtocol):
+    """Runs one agent on one UDP socket; arms one timer for the agent's next deadline."""
+
+    def __init__(self, agent: SansIoAgent, clock: Callable[[], float] = time.time) -> None:
+        self.agent = agent
+        self.clock = clock
+        self.transport: asyncio.DatagramTransport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+        self._arm()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            out = self.agent.handle(data, (m.ip_to_int(addr[0]), addr[1]), self.clock())
+        except Exception:  # a bug must cost one datagram, never the agent
+            log.exception("unexpected error handling a datagram from %s", addr)
+            return
+        self._send(out)
+        deadline = self.agent.next_deadline()
+        if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
+            self._arm()
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("socket error: %s", exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _send(self, out: list[Datagram]) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        for dgram in out:
+            transport.sendto(dgram.payload, (m.int_to_ip(dgram.destination[0]), dgram.destination[1]))
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        deadline = self.agent.next_deadline()
+        self._timer_at = deadline
+        if deadline is None:
+            self._timer = None
+            return
+        delay = max(0.0, deadline - self.clock())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._tick)
+
+    def _tick(self) -> None:
+        try:
+            self._send(self.agent.expire(self.clock()))
+        except Exception:
+            log.exception("unexpected error in agent timers")
+        self._arm()
+
+
+async def serve_agent(
+    agent: SansIoAgent, address: str, port: int, clock: Callable[[], float] = time.time
+) -> tuple[asyncio.DatagramTransport, AgentEndpoint]:
+    """Bind the agent's registration socket."""
+    loop = asyncio.get_running_loop()
+    transport, endpoint = await loop.create_datagram_endpoint(
+        lambda: AgentEndpoint(agent, clock), local_addr=(address, port)
+    )
+    return transport, endpoint  # type: ignore[return-value]
+
+
+class MobileNodesEndpoint(asyncio.DatagramProtocol):
+    """One UDP socket shared by some simulated mobile nodes; replies go by home address."""
+
+    def __init__(self, nodes: list[MobileNode], clock: Callable[[], float] = time.time) -> None:
+        self.nodes = {node.settings.home_address: node for node in nodes}
+        self.clock = clock
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if len(data) < 8:
+            return
+        node = self.nodes.get(int.from_bytes(data[4:8], "big"))
+        if node is not None:
+            self.send(node.handle(data, self.clock()))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("mobile node socket error: %s", exc)
+
+    def send(self, out: list[Datagram]) -> None:
+        if self.transport is None:
+            return
+        for dgram in out:
+            self.transport.sendto(
+                dgram.payload, (m.int_to_ip(dgram.destination[0]), dgram.destination[1])
+            )
+
+    def tick(self) -> None:
+        now = self.clock()
+        for node in self.nodes.values():
+            if node.deadline is not None and node.deadline <= now:
+                self.send(node.on_timer(now))
+
+
+async def run_mobile_nodes(
+    nodes: list[MobileNode],
+    bind_home_addresses: bool,
+    stop: asyncio.Event,
+    tick: float = 0.2,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Register the nodes, keep them registered until `stop` is set, then deregister.
+
+    With `bind_home_addresses` each node gets its own socket on its home address (a
+    loopback address), so the foreign agent sees the source address a real node would use.
+    """
+    loop = asyncio.get_running_loop()
+    groups = [[node] for node in nodes] if bind_home_addresses else [nodes]
+    endpoints: list[MobileNodesEndpoint] = []
+    for group in groups:
+        local = m.int_to_ip(group[0].settings.home_address) if bind_home_addresses else "127.0.0.1"
+        _, endpoint = await loop.create_datagram_endpoint(
+            lambda g=group: MobileNodesEndpoint(g, clock), local_addr=(local, 0)
+        )
+        endpoints.append(endpoint)
+    now = clock()
+    for endpoint in endpoints:
+        for node in endpoint.nodes.values():
+            endpoint.send(node.start(now))
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), tick)
+            except TimeoutError:
+                pass
+            for endpoint in endpoints:
+                endpoint.tick()
+    finally:
+        now = clock()
+        for endpoint in endpoints:
+            for node in endpoint.nodes.values():
+                if node.granted:
+                    endpoint.send(node.stop(now))
+        await asyncio.sleep(0.2)  # let the deregistrations leave and their replies come back
+        for endpoint in endpoints:
+            if endpoint.transport is not None:
+                endpoint.transport.close()
