@@ -18,7 +18,7 @@ from mipmib.core import auth
 from mipmib.core import messages as m
 from mipmib.core.advertisement import SERVICE_FOREIGN_AGENT, AdvertisementSettings
 from mipmib.core.common import Address, Datagram, granted_lifetime, ipip_flags_supported
-from mipmib.core.security import SecurityAssociations, ViolationLog, ViolationReason
+from mipmib.core.security import Peer, SecurityAssociations, ViolationLog, ViolationReason
 
 FA_CODE_COUNTERS: dict[int, str] = {
     64: "faReasonUnspecified",
@@ -200,10 +200,14 @@ class ForeignAgent:
         ):
             self.counters["faInvalidCareOfAddress"] += 1
             return self._deny(request, 77, source)
-        mn_sa = self.associations.first_for_peer(request.home_address)
+        mn_sa = self.associations.first_for_peer(request.home_address, Peer.VISITOR)
         if mn_sa is not None:
             mfae = m.find_extension(request.extensions, m.EXT_MFAE)
-            sa = self.associations.get(request.home_address, m.auth_spi(mfae)) if mfae else None
+            sa = (
+                self.associations.get(request.home_address, m.auth_spi(mfae), Peer.VISITOR)
+                if mfae
+                else None
+            )
             if sa is None or not auth.verify_auth_extension(request.raw, mfae, sa.key, sa.algorithm):
                 reason = (
                     ViolationReason.MISSING_SECURITY_EXTENSION
@@ -265,7 +269,7 @@ class ForeignAgent:
         mhae = m.find_extension(request.extensions, m.EXT_MHAE)
         end = len(request.raw) if mhae is None else mhae.offset + 2 + len(mhae.body)
         relayed = request.raw[:end]
-        fa_ha = self.associations.first_for_peer(request.home_agent)
+        fa_ha = self.associations.first_for_peer(request.home_agent, Peer.AGENT)
         if fa_ha is not None and request.lifetime:
             relayed = auth.append_auth_extension(
                 relayed, m.EXT_FHAE, fa_ha.spi, fa_ha.key, fa_ha.algorithm
@@ -286,10 +290,10 @@ class ForeignAgent:
             self.counters["droppedUnmatchedReplies"] += 1
             return []
         code = reply.code
-        fa_ha = self.associations.first_for_peer(source[0])
+        fa_ha = self.associations.first_for_peer(source[0], Peer.AGENT)
         if fa_ha is not None:
             fhae = m.find_extension(reply.extensions, m.EXT_FHAE)
-            sa = self.associations.get(source[0], m.auth_spi(fhae)) if fhae else None
+            sa = self.associations.get(source[0], m.auth_spi(fhae), Peer.AGENT) if fhae else None
             if sa is None or not auth.verify_auth_extension(reply.raw, fhae, sa.key, sa.algorithm):
                 self.violations.record(source[0], ViolationReason.BAD_AUTHENTICATOR, now,
                                        fa_ha.spi, reply.identification, 68)
@@ -322,7 +326,7 @@ class ForeignAgent:
 
     # ------------------------------------------------------------------ helpers
     def _sign_for_mn(self, payload: bytes, home_address: int) -> bytes:
-        mn_sa = self.associations.first_for_peer(home_address)
+        mn_sa = self.associations.first_for_peer(home_address, Peer.VISITOR)
         if mn_sa is None:
             return payload
         return auth.append_auth_extension(

@@ -19,6 +19,7 @@ from mipmib.core import auth
 from mipmib.core import messages as m
 from mipmib.core.common import Address, Datagram, granted_lifetime, ipip_flags_supported
 from mipmib.core.security import (
+    Peer,
     ReplayMethod,
     SecurityAssociation,
     SecurityAssociations,
@@ -189,7 +190,7 @@ class HomeAgent:
         if fixed is None:
             self.counters["droppedMalformed"] += 1
             return []
-        sa = self.associations.first_for_peer(fixed.home_address)
+        sa = self.associations.first_for_peer(fixed.home_address, Peer.MOBILE_NODE)
         if sa is None:
             self.counters["droppedMalformed"] += 1
             return []
@@ -211,11 +212,11 @@ class HomeAgent:
             self.counters["droppedUnauthenticated"] += 1
             return []
         spi = m.auth_spi(mhae)
-        sa = self.associations.get(home, spi)
+        sa = self.associations.get(home, spi, Peer.MOBILE_NODE)
         if sa is None:
             reason = (
                 ViolationReason.BAD_SPI
-                if self.associations.has_peer(home)
+                if self.associations.first_for_peer(home, Peer.MOBILE_NODE)
                 else ViolationReason.NO_MOBILITY_SECURITY_ASSOCIATION
             )
             self._violation(source[0], reason, now, request, spi)
@@ -228,16 +229,19 @@ class HomeAgent:
         if not self._identification_ok(request, sa, now):
             self._violation(source[0], ViolationReason.BAD_IDENTIFIER, now, request, spi, 133)
             return self._deny(request, sa, 133, source, now, id_mismatch=True)
-        # 3. FA authentication: an FHAE we cannot check is dropped (we keep no FA associations)
-        if m.find_extension(request.extensions, m.EXT_FHAE) is not None:
-            fhae = m.find_extension(request.extensions, m.EXT_FHAE)
-            fa_sa = self.associations.get(source[0], m.auth_spi(fhae)) if fhae else None
-            if fa_sa is None:
-                self.counters["droppedUnauthenticated"] += 1
-                return []
-            if not auth.verify_auth_extension(request.raw, fhae, fa_sa.key, fa_sa.algorithm):
+        # 3. FA authentication, when we share an association with the sending FA
+        fa_sa = self.associations.first_for_peer(source[0], Peer.AGENT)
+        fhae = m.find_extension(request.extensions, m.EXT_FHAE)
+        if fhae is not None and fa_sa is None:
+            self.counters["droppedUnauthenticated"] += 1  # an FHAE we cannot check
+            return []
+        if fa_sa is not None and request.lifetime:
+            fa_sa = self.associations.get(source[0], m.auth_spi(fhae), Peer.AGENT) if fhae else None
+            if fa_sa is None or not auth.verify_auth_extension(
+                request.raw, fhae, fa_sa.key, fa_sa.algorithm
+            ):
                 self._violation(source[0], ViolationReason.BAD_AUTHENTICATOR, now, request,
-                                fa_sa.spi, 132)
+                                spi, 132)
                 return self._deny(request, sa, 132, source, now)
         # 4. well-formedness and addressing
         if settings.strict_reserved_bits and request.flags & (m.FLAG_R | m.FLAG_X):

@@ -22,6 +22,14 @@ class ReplayMethod(enum.IntEnum):
     NONCES = 3
 
 
+class Peer(enum.Enum):
+    """Who is at the other end of an association, and so which agent uses it."""
+
+    MOBILE_NODE = "mobile-node"  # mobile node <-> home agent (MHAE)
+    VISITOR = "visitor"  # mobile node <-> foreign agent (MFAE)
+    AGENT = "agent"  # foreign agent <-> home agent (FHAE)
+
+
 class ViolationReason(enum.IntEnum):
     """Why a message failed its security checks (values as in mipSecRecentViolationReason)."""
 
@@ -43,6 +51,7 @@ class SecurityAssociation:
     algorithm: Algorithm = Algorithm.HMAC_MD5
     replay: ReplayMethod = ReplayMethod.TIMESTAMPS
     replay_window: int = 7
+    kind: Peer = Peer.MOBILE_NODE
     # replay state: last accepted identification (timestamps) or nonce we issued last (nonces)
     last_identification: int | None = None
     nonce: int | None = None
@@ -66,22 +75,17 @@ class SecurityAssociations:
     def remove(self, peer: int, spi: int) -> SecurityAssociation | None:
         return self.by_index.pop((peer, spi), None)
 
-    def get(self, peer: int, spi: int) -> SecurityAssociation | None:
-        return self.by_index.get((peer, spi))
+    def get(self, peer: int, spi: int, kind: Peer) -> SecurityAssociation | None:
+        sa = self.by_index.get((peer, spi))
+        return sa if sa is not None and sa.kind is kind else None
 
-    def has_peer(self, peer: int) -> bool:
-        """True when at least one association exists with this peer."""
-        idx = self.by_index.bisect_left((peer, -1))
-        if idx >= len(self.by_index):
-            return False
-        return self.by_index.peekitem(idx)[0][0] == peer
-
-    def first_for_peer(self, peer: int) -> SecurityAssociation | None:
-        idx = self.by_index.bisect_left((peer, -1))
-        if idx >= len(self.by_index):
-            return None
-        key, sa = self.by_index.peekitem(idx)
-        return sa if key[0] == peer else None
+    def first_for_peer(self, peer: int, kind: Peer) -> SecurityAssociation | None:
+        """The lowest-SPI association of this kind with this peer, if any."""
+        for key in self.by_index.irange((peer, 0), (peer, 0xFFFFFFFF)):
+            sa = self.by_index[key]
+            if sa.kind is kind:
+                return sa
+        return None
 
     def __len__(self) -> int:
         return len(self.by_index)

@@ -36,8 +36,7 @@ class AgentEndpoint(asyncio.DatagramProtocol):
         self._timer_at: float | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
         self._arm()
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -104,8 +103,7 @@ class MobileNodesEndpoint(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if len(data) < 8:

@@ -1,0 +1,34 @@
+# mipmib: `make run` starts the main job, `make test` installs what the tests need and runs them.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test install system-deps mibs lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) mibs
+
+system-deps:
+	scripts/install-system-deps.sh
+
+mibs: system-deps
+	scripts/fetch-ietf-mibs.sh
+
+run: install
+	$(VENV)/bin/mipmib run --config agent/mipmib.toml --demo-mns 5
+
+test: system-deps install
+	$(VENV)/bin/ruff check mipmib tests bench
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mipmib tests bench
+
+clean:
+	rm -rf $(VENV) mibs/ietf mibs/compiled state .pytest_cache

@@ -1,0 +1,206 @@
+"""Wiring: settings -> core entity -> MIB view -> front ends, all on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+from mipmib.config import Settings
+from mipmib.core import messages as m
+from mipmib.core.advertisement import (
+    SERVICE_FOREIGN_AGENT,
+    SERVICE_HOME_AGENT,
+    AdvertisementSettings,
+)
+from mipmib.core.entity import MobilityEntity
+from mipmib.core.foreign_agent import ForeignAgent, ForeignAgentSettings
+from mipmib.core.home_agent import HomeAgent, HomeAgentSettings
+from mipmib.core.mobile_node import MobileNode, MobileNodeSettings
+from mipmib.core.security import Peer, SecurityAssociation, SecurityAssociations, ViolationLog
+from mipmib.core.udp import run_mobile_nodes, serve_agent
+from mipmib.exporter.prometheus import MibExposition, serve_metrics
+from mipmib.mib.objects import build_view
+from mipmib.mib.schema import Schema
+from mipmib.mib.tree import MibView
+from mipmib.snmp.standalone import StandaloneAgent
+
+log = logging.getLogger("mipmib")
+
+
+def build_entity(settings: Settings, now: float) -> MobilityEntity:
+    """The core objects described by the settings (no sockets)."""
+    associations = SecurityAssociations()
+    for sa in settings.security_associations:
+        for peer in sa.peers:
+            associations.add(
+                SecurityAssociation(
+                    peer=m.ip_to_int(peer),
+                    spi=sa.spi,
+                    key=sa.key,
+                    algorithm=sa.algorithm,
+                    replay=sa.replay,
+                    replay_window=sa.replay_window,
+                    kind=sa.kind,
+                )
+            )
+    violations = ViolationLog()
+    entity = MobilityEntity(associations=associations, violations=violations, start_time=now)
+    if_index = 1
+    if settings.home_agent is not None:
+        c = settings.home_agent
+        entity.home_agent = HomeAgent(
+            HomeAgentSettings(
+                address=m.ip_to_int(c.address),
+                port=c.port,
+                home_network=c.home_network,
+                max_lifetime=c.max_lifetime,
+                simultaneous_bindings=c.simultaneous_bindings,
+                max_bindings_per_node=c.max_bindings_per_node,
+                max_bindings=c.max_bindings,
+                encapsulations=c.encapsulations,
+                reverse_tunnel=c.reverse_tunnel,
+                reverse_tunnel_required=c.reverse_tunnel_required,
+                strict_reserved_bits=c.strict_reserved_bits,
+            ),
+            associations,
+            violations,
+        )
+        entity.interfaces.append(
+            AdvertisementSettings(
+                if_index=if_index,
+                interface_address=m.ip_to_int(c.address),
+                service=SERVICE_HOME_AGENT,
+                max_reg_lifetime=c.max_lifetime,
+            )
+        )
+        if_index += 1
+    if settings.foreign_agent is not None:
+        c = settings.foreign_agent
+        advert = AdvertisementSettings(
+            if_index=if_index,
+            interface_address=m.ip_to_int(c.address),
+            service=SERVICE_FOREIGN_AGENT,
+            max_reg_lifetime=c.max_lifetime,
+            registration_required=c.registration_required,
+        )
+        entity.interfaces.append(advert)
+        fa_settings = ForeignAgentSettings(
+            address=m.ip_to_int(c.address),
+            port=c.port,
+            advertisement=advert,
+            home_agent_port=c.home_agent_port,
+            pending_timeout=c.pending_timeout,
+            max_pending=c.max_pending,
+            max_visitors=c.max_visitors,
+            encapsulations=c.encapsulations,
+            reverse_tunnel=c.reverse_tunnel,
+            strict_reserved_bits=c.strict_reserved_bits,
+        )
+        fa_settings.care_of_addresses.update(m.ip_to_int(a) for a in c.care_of_addresses)
+        entity.foreign_agent = ForeignAgent(fa_settings, associations, violations)
+    return entity
+
+
+def demo_mobile_nodes(settings: Settings, entity: MobilityEntity, count: int) -> list[MobileNode]:
+    """Mobile nodes registering through the FA (or straight to the HA without one)."""
+    if entity.home_agent is None:
+        raise ValueError("demo mobile nodes need a home agent in this process")
+    ha = entity.home_agent.settings
+    fa = entity.foreign_agent
+    first = m.ip_to_int(settings.demo.first_home_address)
+    nodes = []
+    for i in range(count):
+        home = first + i
+        sa = entity.associations.first_for_peer(home, Peer.MOBILE_NODE)
+        if sa is None:
+            raise ValueError(
+                f"no security association for demo mobile node {m.int_to_ip(home)}: "
+                "add it to [[security_associations]]"
+            )
+        if fa is not None:
+            coa = next(iter(fa.settings.care_of_addresses))
+            agent = (fa.settings.address, fa.settings.port)
+        else:
+            coa, agent = home, (ha.address, ha.port)
+        nodes.append(
+            MobileNode(
+                MobileNodeSettings(
+                    home_address=home,
+                    home_agent=ha.address,
+                    care_of_address=coa,
+                    agent=agent,
+                    spi=sa.spi,
+                    key=sa.key,
+                    algorithm=sa.algorithm,
+                    lifetime=settings.demo.lifetime,
+                    colocated=fa is None,
+                )
+            )
+        )
+    return nodes
+
+
+@dataclass(slots=True)
+class Running:
+    """Handles of a started agent, for tests and shutdown."""
+
+    entity: MobilityEntity
+    view: MibView
+    snmp: StandaloneAgent
+    metrics: asyncio.Server
+    transports: list[asyncio.DatagramTransport]
+
+    def close(self) -> None:
+        for transport in self.transports:
+            transport.close()
+        self.metrics.close()
+        self.snmp.close()
+
+
+async def start(settings: Settings) -> Running:
+    """Open every socket of the main job and return once all of them are listening."""
+    entity = build_entity(settings, time.time())
+    schema = Schema.load()
+    view = build_view(entity, schema, time.time)
+    transports = []
+    for agent, address, port, role in (
+        (entity.home_agent, settings.home_agent and settings.home_agent.address,
+         settings.home_agent and settings.home_agent.port, "home agent"),
+        (entity.foreign_agent, settings.foreign_agent and settings.foreign_agent.address,
+         settings.foreign_agent and settings.foreign_agent.port, "foreign agent"),
+    ):
+        if agent is None:
+            continue
+        transport, _ = await serve_agent(agent, address, port)
+        transports.append(transport)
+        log.info("%s listening on %s:%d", role, address, port)
+    snmp = StandaloneAgent(view, settings.snmp.address, settings.snmp.port, settings.snmp.community)
+    metrics = await serve_metrics(
+        MibExposition(view, schema, entity), settings.metrics.address, settings.metrics.port
+    )
+    return Running(entity, view, snmp, metrics, transports)
+
+
+async def run(settings: Settings, demo_mns: int) -> None:
+    """The main job: agents, SNMP, exporter and optional demo mobile nodes until a signal."""
+    running = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = []
+    if demo_mns:
+        nodes = demo_mobile_nodes(settings, running.entity, demo_mns)
+        first = ipaddress.IPv4Address(settings.demo.first_home_address)
+        log.info("starting %d demo mobile nodes from %s", demo_mns, first)
+        tasks.append(asyncio.create_task(run_mobile_nodes(nodes, True, stop)))
+    log.info("mipmib running; Ctrl-C to stop")
+    await stop.wait()
+    log.info("stopping")
+    for task in tasks:
+        await task
+    running.close()

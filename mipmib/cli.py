@@ -1,0 +1,135 @@
+"""The `mipmib` command: run, mn (mobile node simulator), check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from mipmib import config
+
+
+def _settings(args: argparse.Namespace) -> config.Settings:
+    settings = config.load(args.config)
+    if getattr(args, "snmp_port", None):
+        settings.snmp = replace(settings.snmp, port=args.snmp_port)
+    if getattr(args, "metrics_port", None):
+        settings.metrics = replace(settings.metrics, port=args.metrics_port)
+    if getattr(args, "state_dir", None):
+        settings.state_dir = Path(args.state_dir)
+    return settings
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from mipmib.app import run
+
+    settings = _settings(args)
+    _logging(settings.log_level)
+    demo = settings.demo.mobile_nodes if args.demo_mns is None else args.demo_mns
+    asyncio.run(run(settings, demo))
+    return 0
+
+
+def _cmd_mn(args: argparse.Namespace) -> int:
+    from mipmib.app import build_entity, demo_mobile_nodes
+    from mipmib.core.udp import run_mobile_nodes
+
+    settings = _settings(args)
+    _logging(settings.log_level)
+    if args.first_home_address:
+        settings.demo = replace(settings.demo, first_home_address=args.first_home_address)
+    if args.lifetime:
+        settings.demo = replace(settings.demo, lifetime=args.lifetime)
+    entity = build_entity(settings, 0.0)
+    if args.direct:
+        entity.foreign_agent = None
+    nodes = demo_mobile_nodes(settings, entity, args.count)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        if args.duration:
+            loop.call_later(args.duration, stop.set)
+        await run_mobile_nodes(nodes, not args.shared_socket, stop)
+
+    asyncio.run(main())
+    registered = sum(1 for n in nodes if n.state == 1)
+    print(f"{len(nodes)} mobile nodes; last reply codes: "
+          f"{sorted({n.last_code for n in nodes if n.last_code is not None})}; "
+          f"deregistered at exit: {registered}")
+    return 0
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    settings = config.load(args.config)
+    roles = [r for r, c in (("home agent", settings.home_agent),
+                            ("foreign agent", settings.foreign_agent)) if c]
+    peers = sum(len(sa.peers) for sa in settings.security_associations)
+    print(f"{settings.source}: OK ({', '.join(roles)}; {peers} security associations)")
+    return 0
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mipmib",
+        description="Mobile IPv4 home/foreign agent managed through the MIP-MIB "
+        "(SNMP and Prometheus).",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the agents, the SNMP agent and the exporter")
+    run.add_argument("--config", help="TOML configuration (default: the embedded one)")
+    run.add_argument("--demo-mns", type=int, metavar="N",
+                     help="also simulate N mobile nodes registering through the FA")
+    run.add_argument("--snmp-port", type=int, help="override [snmp] port")
+    run.add_argument("--metrics-port", type=int, help="override [metrics] port")
+    run.add_argument("--state-dir", help="override [agent] state_dir")
+    run.set_defaults(func=_cmd_run)
+
+    mn = sub.add_parser("mn", help="simulate mobile nodes against running agents")
+    mn.add_argument("--config", help="the agents' configuration (addresses, keys)")
+    mn.add_argument("-n", "--count", type=int, default=5, help="number of mobile nodes")
+    mn.add_argument("--first-home-address", help="home address of the first node")
+    mn.add_argument("--lifetime", type=int, help="requested lifetime in seconds")
+    mn.add_argument("--direct", action="store_true",
+                    help="register straight with the HA (co-located care-of address)")
+    mn.add_argument("--duration", type=float, help="deregister and exit after this many seconds")
+    mn.add_argument("--shared-socket", action="store_true",
+                    help="one socket for all nodes instead of one per home address")
+    mn.set_defaults(func=_cmd_mn)
+
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("config", nargs="?", help="TOML file (default: the embedded one)")
+    check.set_defaults(func=_cmd_check_config)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except config.ConfigError as exc:
+        print(f"mipmib: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"mipmib: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

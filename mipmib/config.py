@@ -1,0 +1,387 @@
+"""TOML configuration -> validated, typed settings.
+
+Every error names the file, the key (as a dotted path), the line where it is and what is
+wrong, and start-up stops on the first one. Unknown keys are errors too: a typo must not
+silently leave a default in place.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mipmib.core.auth import Algorithm
+from mipmib.core.security import Peer, ReplayMethod
+
+DEFAULT_CONFIG = "mipmib.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the operator."""
+
+
+@dataclass(slots=True)
+class SnmpSettings:
+    address: str = "127.0.0.1"
+    port: int = 1161
+    community: str = "public"
+
+
+@dataclass(slots=True)
+class MetricsSettings:
+    address: str = "127.0.0.1"
+    port: int = 9434
+
+
+@dataclass(slots=True)
+class HomeAgentConfig:
+    address: str
+    port: int
+    home_network: ipaddress.IPv4Network
+    max_lifetime: int
+    simultaneous_bindings: bool
+    max_bindings_per_node: int
+    max_bindings: int
+    encapsulations: frozenset[str]
+    reverse_tunnel: bool
+    reverse_tunnel_required: bool
+    strict_reserved_bits: bool
+
+
+@dataclass(slots=True)
+class ForeignAgentConfig:
+    address: str
+    port: int
+    care_of_addresses: list[str]
+    max_lifetime: int
+    home_agent_port: int
+    pending_timeout: float
+    max_pending: int
+    max_visitors: int
+    encapsulations: frozenset[str]
+    reverse_tunnel: bool
+    registration_required: bool
+    strict_reserved_bits: bool
+
+
+@dataclass(slots=True)
+class SecurityAssociationConfig:
+    peers: list[str]
+    spi: int
+    key: bytes
+    algorithm: Algorithm
+    replay: ReplayMethod
+    replay_window: int
+    kind: Peer
+
+    def __repr__(self) -> str:
+        return f"SecurityAssociationConfig(peers={len(self.peers)}, spi={self.spi})"
+
+
+@dataclass(slots=True)
+class DemoSettings:
+    mobile_nodes: int = 0
+    first_home_address: str = "127.1.0.1"
+    lifetime: int = 300
+
+
+@dataclass(slots=True)
+class Settings:
+    source: str
+    state_dir: Path
+    log_level: str
+    snmp: SnmpSettings
+    metrics: MetricsSettings
+    home_agent: HomeAgentConfig | None
+    foreign_agent: ForeignAgentConfig | None
+    security_associations: list[SecurityAssociationConfig] = field(default_factory=list)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+
+
+ENCAPSULATIONS = frozenset({"ipip", "gre", "minimal"})
+MAX_SA_PEERS = 1 << 20
+
+
+class _Reader:
+    """Typed access to one table of the TOML document, with located errors."""
+
+    def __init__(self, source: str, lines: list[str], data: dict[str, Any], path: str) -> None:
+        self.source = source
+        self.lines = lines
+        self.data = data
+        self.path = path
+        self.used: set[str] = set()
+
+    def _line(self, key: str | None) -> int | None:
+        """Best effort: the line of `key` inside this table's header, else of the header."""
+        section = self.path.split("[")[0] if self.path else ""
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*$") if section else None
+        in_section = header is None
+        for number, text in enumerate(self.lines, 1):
+            stripped = text.strip()
+            if header is not None and header.match(text):
+                in_section = True
+                if key is None:
+                    return number
+                continue
+            if stripped.startswith("[") and header is not None and in_section and key is not None:
+                if not header.match(text):
+                    in_section = False
+                continue
+            if in_section and key is not None and re.match(rf"^\s*{re.escape(key)}\s*=", text):
+                return number
+        return None
+
+    def error(self, key: str | None, problem: str) -> ConfigError:
+        dotted = f"{self.path}.{key}" if self.path and key else (key or self.path or "(top)")
+        line = self._line(key)
+        where = f"{self.source}:{line}" if line else self.source
+        return ConfigError(f"{where}: {dotted}: {problem}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise self.error(None, f"missing required key '{key}'")
+            return default
+        value = self.data[key]
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(key, f"expected {names}, got {type(value).__name__} {value!r}")
+        return value
+
+    def integer(self, key: str, default: Any, low: int, high: int) -> int:
+        value = self.get(key, int, default)
+        if not low <= value <= high:
+            raise self.error(key, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def ipv4(self, key: str, default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        try:
+            return str(ipaddress.IPv4Address(value))
+        except ValueError:
+            raise self.error(key, f"not an IPv4 address: {value!r}") from None
+
+    def table(self, key: str) -> _Reader | None:
+        self.used.add(key)
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.error(key, "expected a table")
+        return _Reader(self.source, self.lines, value, f"{self.path}.{key}" if self.path else key)
+
+    def finish(self) -> None:
+        for key in self.data:
+            if key not in self.used:
+                raise self.error(key, "unknown key (check its spelling)")
+
+
+def _port(r: _Reader, key: str, default: int) -> int:
+    return r.integer(key, default, 1, 65535)
+
+
+def _encapsulations(r: _Reader) -> frozenset[str]:
+    values = r.get("encapsulations", list, ["ipip", "gre"])
+    bad = [v for v in values if v not in ENCAPSULATIONS]
+    if bad or "ipip" not in values:
+        raise r.error(
+            "encapsulations", f"choose among {sorted(ENCAPSULATIONS)} and include 'ipip'; got {values}"
+        )
+    return frozenset(values)
+
+
+def _home_agent(r: _Reader) -> HomeAgentConfig | None:
+    if not r.get("enabled", bool, True):
+        r.used.update(r.data)
+        return None
+    try:
+        network = ipaddress.IPv4Network(r.get("home_network", str, "0.0.0.0/0"))
+    except ValueError as exc:
+        raise r.error("home_network", str(exc)) from None
+    config = HomeAgentConfig(
+        address=r.ipv4("address"),
+        port=_port(r, "port", 434),
+        home_network=network,
+        max_lifetime=r.integer("max_lifetime", 1800, 1, 65535),
+        simultaneous_bindings=r.get("simultaneous_bindings", bool, True),
+        max_bindings_per_node=r.integer("max_bindings_per_node", 5, 1, 1000),
+        max_bindings=r.integer("max_bindings", 1_000_000, 1, 10_000_000),
+        encapsulations=_encapsulations(r),
+        reverse_tunnel=r.get("reverse_tunnel", bool, True),
+        reverse_tunnel_required=r.get("reverse_tunnel_required", bool, False),
+        strict_reserved_bits=r.get("strict_reserved_bits", bool, False),
+    )
+    r.finish()
+    return config
+
+
+def _foreign_agent(r: _Reader) -> ForeignAgentConfig | None:
+    if not r.get("enabled", bool, True):
+        r.used.update(r.data)
+        return None
+    address = r.ipv4("address")
+    coas = r.get("care_of_addresses", list, [address])
+    for coa in coas:
+        try:
+            ipaddress.IPv4Address(coa)
+        except ValueError:
+            raise r.error("care_of_addresses", f"not an IPv4 address: {coa!r}") from None
+    config = ForeignAgentConfig(
+        address=address,
+        port=_port(r, "port", 434),
+        care_of_addresses=list(coas),
+        max_lifetime=r.integer("max_lifetime", 1800, 1, 65535),
+        home_agent_port=_port(r, "home_agent_port", 434),
+        pending_timeout=float(r.get("pending_timeout", (int, float), 7)),
+        max_pending=r.integer("max_pending", 10_000, 1, 10_000_000),
+        max_visitors=r.integer("max_visitors", 1_000_000, 1, 10_000_000),
+        encapsulations=_encapsulations(r),
+        reverse_tunnel=r.get("reverse_tunnel", bool, True),
+        registration_required=r.get("registration_required", bool, True),
+        strict_reserved_bits=r.get("strict_reserved_bits", bool, False),
+    )
+    if config.pending_timeout <= 0:
+        raise r.error("pending_timeout", "must be positive")
+    r.finish()
+    return config
+
+
+def _key(r: _Reader) -> bytes:
+    if "key_hex" in r.data:
+        text = r.get("key_hex", str)
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            raise r.error("key_hex", "not a hexadecimal string") from None
+    else:
+        key = r.get("key", str).encode()
+    if len(key) < 16:
+        raise r.error("key_hex" if "key_hex" in r.data else "key", "keys must be at least 16 bytes")
+    return key
+
+
+def _peer_kind(r: _Reader) -> Peer:
+    text = r.get("kind", str, Peer.MOBILE_NODE.value)
+    try:
+        return Peer(text)
+    except ValueError:
+        choices = [p.value for p in Peer]
+        raise r.error("kind", f"choose one of {choices}, got {text!r}") from None
+
+
+def _security_association(r: _Reader) -> SecurityAssociationConfig:
+    if "peer" in r.data:
+        peers = [r.ipv4("peer")]
+    else:
+        text = r.get("peers", str)
+        try:
+            network = ipaddress.IPv4Network(text)
+        except ValueError as exc:
+            raise r.error("peers", str(exc)) from None
+        if network.num_addresses > MAX_SA_PEERS:
+            raise r.error("peers", f"at most {MAX_SA_PEERS} addresses per entry")
+        hosts = list(network.hosts()) if network.prefixlen < 31 else list(network)
+        peers = [str(a) for a in hosts]
+    spi = r.integer("spi", ..., 256, 0xFFFFFFFF)
+    algorithm_name = r.get("algorithm", str, Algorithm.HMAC_MD5.value)
+    try:
+        algorithm = Algorithm(algorithm_name)
+    except ValueError:
+        choices = [a.value for a in Algorithm]
+        raise r.error("algorithm", f"choose one of {choices}, got {algorithm_name!r}") from None
+    replay_name = r.get("replay", str, "timestamps")
+    if replay_name not in ("timestamps", "nonces"):
+        raise r.error("replay", f"choose 'timestamps' or 'nonces', got {replay_name!r}")
+    config = SecurityAssociationConfig(
+        peers=peers,
+        spi=spi,
+        key=_key(r),
+        algorithm=algorithm,
+        replay=ReplayMethod.TIMESTAMPS if replay_name == "timestamps" else ReplayMethod.NONCES,
+        replay_window=r.integer("replay_window", 7, 3, 255),
+        kind=_peer_kind(r),
+    )
+    r.finish()
+    return config
+
+
+def parse(text: str, source: str) -> Settings:
+    """Validate a configuration document."""
+    lines = text.splitlines()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    top = _Reader(source, lines, data, "")
+    agent = top.table("agent") or _Reader(source, lines, {}, "agent")
+    state_dir = Path(agent.get("state_dir", str, "state"))
+    log_level = agent.get("log_level", str, "info")
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise agent.error("log_level", f"choose debug, info, warning or error, got {log_level!r}")
+    agent.finish()
+    snmp_r = top.table("snmp") or _Reader(source, lines, {}, "snmp")
+    snmp = SnmpSettings(
+        address=snmp_r.ipv4("address", "127.0.0.1"),
+        port=_port(snmp_r, "port", 1161),
+        community=snmp_r.get("community", str, "public"),
+    )
+    snmp_r.finish()
+    metrics_r = top.table("metrics") or _Reader(source, lines, {}, "metrics")
+    metrics = MetricsSettings(
+        address=metrics_r.ipv4("address", "127.0.0.1"), port=_port(metrics_r, "port", 9434)
+    )
+    metrics_r.finish()
+    ha_r = top.table("home_agent")
+    fa_r = top.table("foreign_agent")
+    home_agent = _home_agent(ha_r) if ha_r else None
+    foreign_agent = _foreign_agent(fa_r) if fa_r else None
+    if home_agent is None and foreign_agent is None:
+        raise top.error(None, "configure at least one of [home_agent] and [foreign_agent]")
+    top.used.add("security_associations")
+    sas = []
+    entries = data.get("security_associations", [])
+    if not isinstance(entries, list):
+        raise top.error("security_associations", "expected [[security_associations]] entries")
+    for i, entry in enumerate(entries):
+        sas.append(_security_association(
+            _Reader(source, lines, entry, f"security_associations[{i}]")
+        ))
+    demo_r = top.table("demo") or _Reader(source, lines, {}, "demo")
+    demo = DemoSettings(
+        mobile_nodes=demo_r.integer("mobile_nodes", 0, 0, 10_000),
+        first_home_address=demo_r.ipv4("first_home_address", "127.1.0.1"),
+        lifetime=demo_r.integer("lifetime", 300, 1, 65534),
+    )
+    demo_r.finish()
+    top.finish()
+    return Settings(
+        source=source,
+        state_dir=state_dir,
+        log_level=log_level,
+        snmp=snmp,
+        metrics=metrics,
+        home_agent=home_agent,
+        foreign_agent=foreign_agent,
+        security_associations=sas,
+        demo=demo,
+    )
+
+
+def load(path: str | Path | None) -> Settings:
+    """Read a configuration file, or the embedded default when `path` is None."""
+    if path is None:
+        text = resources.files("mipmib").joinpath(DEFAULT_CONFIG).read_text()
+        return parse(text, f"<embedded {DEFAULT_CONFIG}>")
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse(text, str(path))

@@ -1,0 +1,218 @@
+"""The OID-ordered view every front end reads from.
+
+Scalars and tables register under their OIDs. A table answers from a sorted container of its
+core rows whose key order equals the order of the encoded index (true for every MIP-MIB table:
+IpAddress indexes are 4 sub-ids, most significant byte first, so they sort like the 32-bit
+integer; identifier indexes of the revision are all of one type and length here). GET and
+GETNEXT therefore cost O(log n) and never copy or sort a table.
+
+Values come out as `(base_type, python_value)` pairs, with base_type one of the SMI base
+types in `BASE_TYPES`; each front end turns them into its own wire types.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Oid = tuple[int, ...]
+Value = tuple[str, Any]
+
+BASE_TYPES = frozenset(
+    {
+        "Integer32",
+        "OctetString",
+        "IpAddress",
+        "Counter32",
+        "Gauge32",
+        "TimeTicks",
+        "Unsigned32",
+        "ObjectIdentifier",
+        "Counter64",
+    }
+)
+
+
+class _Exception:
+    """Singleton marker for the SNMPv2 exception values."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+NO_SUCH_OBJECT = _Exception("noSuchObject")
+NO_SUCH_INSTANCE = _Exception("noSuchInstance")
+END_OF_MIB_VIEW = _Exception("endOfMibView")
+
+Getter = Callable[[Any, float], Any]
+
+
+@dataclass(slots=True)
+class Column:
+    """One readable column: its base type and how to read it from a core row."""
+
+    number: int
+    base_type: str
+    read: Getter
+
+
+@dataclass(slots=True)
+class Scalar:
+    """A scalar object, served at instance `.0`."""
+
+    oid: Oid
+    base_type: str
+    read: Callable[[float], Any]
+
+    def get(self, suffix: Oid, now: float) -> Value | _Exception:
+        if suffix != (0,):
+            return NO_SUCH_INSTANCE
+        return (self.base_type, self.read(now))
+
+    def get_next(self, suffix: Oid, now: float) -> tuple[Oid, Value] | None:
+        if suffix < (0,):
+            return (0,), (self.base_type, self.read(now))
+        return None
+
+
+@dataclass(slots=True)
+class Table:
+    """A conceptual table over a sorted mapping of core rows.
+
+    `rows()` returns the sorted mapping (a SortedDict) of index key -> row; `encode(key)`
+    gives the index sub-ids of a key and `decode(suffix)` the key of an exact index, or None.
+    """
+
+    oid: Oid  # the entry OID (table.1)
+    columns: list[Column]
+    rows: Callable[[], Any]
+    encode: Callable[[Any], Oid]
+    decode: Callable[[Oid], Any]
+    _numbers: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.columns.sort(key=lambda c: c.number)
+        self._numbers = [c.number for c in self.columns]
+
+    def _column(self, number: int) -> Column | None:
+        i = bisect.bisect_left(self._numbers, number)
+        if i < len(self._numbers) and self._numbers[i] == number:
+            return self.columns[i]
+        return None
+
+    def get(self, suffix: Oid, now: float) -> Value | _Exception:
+        if not suffix:
+            return NO_SUCH_OBJECT
+        column = self._column(suffix[0])
+        if column is None:
+            return NO_SUCH_OBJECT
+        key = self.decode(suffix[1:])
+        if key is None:
+            return NO_SUCH_INSTANCE
+        row = self.rows().get(key)
+        if row is None:
+            return NO_SUCH_INSTANCE
+        return (column.base_type, column.read(row, now))
+
+    def get_next(self, suffix: Oid, now: float) -> tuple[Oid, Value] | None:
+        rows = self.rows()
+        if not rows:
+            return None
+        start = bisect.bisect_left(self._numbers, suffix[0]) if suffix else 0
+        for i in range(start, len(self.columns)):
+            column = self.columns[i]
+            if suffix and column.number == suffix[0]:
+                pos = self._position_after(rows, suffix[1:])
+            else:
+                pos = 0
+            if pos < len(rows):
+                key, row = rows.peekitem(pos)
+                return (column.number, *self.encode(key)), (column.base_type, column.read(row, now))
+        return None
+
+    def _position_after(self, rows: Any, index: Oid) -> int:
+        """Position of the first row whose encoded index is greater than `index`."""
+        if not index:
+            return 0
+        key = self.decode(index)
+        if key is not None:
+            return rows.bisect_right(key)
+        # A partial or out-of-range index (a manager starting a walk anywhere): binary
+        # search on the encoded keys, which sort like the keys themselves.
+        keys = rows.keys()
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.encode(keys[mid]) <= index:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+Node = Scalar | Table
+
+
+class MibView:
+    """Registered scalars and tables in OID order, answering GET and GETNEXT."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._oids: list[Oid] = []
+        self._nodes: list[Node] = []
+
+    def register(self, node: Node) -> None:
+        i = bisect.bisect_left(self._oids, node.oid)
+        if i < len(self._oids) and self._oids[i] == node.oid:
+            raise ValueError(f"OID registered twice: {node.oid}")
+        self._oids.insert(i, node.oid)
+        self._nodes.insert(i, node)
+
+    def nodes(self) -> Iterator[Node]:
+        return iter(self._nodes)
+
+    def _owner(self, oid: Oid) -> int:
+        """Index of the last node whose OID is <= oid."""
+        return bisect.bisect_right(self._oids, oid) - 1
+
+    def get(self, oid: Oid, now: float | None = None) -> Value | _Exception:
+        now = self.clock() if now is None else now
+        i = self._owner(oid)
+        if i >= 0:
+            base = self._oids[i]
+            if oid[: len(base)] == base and len(oid) > len(base):
+                return self._nodes[i].get(oid[len(base):], now)
+        return NO_SUCH_OBJECT
+
+    def get_next(self, oid: Oid, now: float | None = None) -> tuple[Oid, Value] | _Exception:
+        now = self.clock() if now is None else now
+        i = max(self._owner(oid), 0)
+        while i < len(self._nodes):
+            base = self._oids[i]
+            node = self._nodes[i]
+            if oid[: len(base)] == base:
+                found = node.get_next(oid[len(base):], now)
+            elif base > oid:
+                found = node.get_next((), now)
+            else:
+                found = None
+            if found is not None:
+                return base + found[0], found[1]
+            i += 1
+        return END_OF_MIB_VIEW
+
+    def walk(self, start: Oid = (), now: float | None = None) -> Iterator[tuple[Oid, Value]]:
+        """Every instance after `start`, in order (used by tests and the exporter check)."""
+        oid = start
+        while True:
+            found = self.get_next(oid, now)
+            if found is END_OF_MIB_VIEW:
+                return
+            assert isinstance(found, tuple)
+            yield found
+            oid = found[0]

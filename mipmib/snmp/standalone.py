@@ -1,0 +1,136 @@
+"""Standalone SNMP agent: pysnmp's engine (v1/v2c, VACM) reading from the MIB view.
+
+pysnmp's own MIB instrumentation walks its object tree per variable; instead we register an
+instrumentation controller that answers from `mipmib.mib.tree.MibView` (sorted indexes,
+O(log n) per GETNEXT). pysnmp keeps doing message processing, community and VACM checks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pysnmp.carrier.asyncio.dgram import udp
+from pysnmp.entity import config, engine
+from pysnmp.entity.rfc3413 import cmdrsp, context
+from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.smi import error as smi_error
+from pysnmp.smi.instrum import AbstractMibInstrumController
+
+from mipmib.mib.tree import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, MibView
+
+log = logging.getLogger(__name__)
+
+MIP_MIB = (1, 3, 6, 1, 2, 1, 44)
+MAX_SKIPS = 10_000  # GETNEXT skips over instances outside the caller's view, bounded
+
+_U32 = 0xFFFFFFFF
+
+
+def _ip(value: int | bytes) -> rfc1902.IpAddress:
+    if isinstance(value, int):
+        value = value.to_bytes(4, "big")
+    return rfc1902.IpAddress(value)
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "Integer32": rfc1902.Integer32,
+    "OctetString": rfc1902.OctetString,
+    "IpAddress": _ip,
+    "Counter32": lambda v: rfc1902.Counter32(v & _U32),
+    "Gauge32": lambda v: rfc1902.Gauge32(min(max(v, 0), _U32)),
+    "TimeTicks": lambda v: rfc1902.TimeTicks(v & _U32),
+    "Unsigned32": lambda v: rfc1902.Unsigned32(v & _U32),
+    "ObjectIdentifier": rfc1902.ObjectName,
+    "Counter64": rfc1902.Counter64,
+}
+
+
+def to_pysnmp(base_type: str, value: Any) -> Any:
+    return _CONVERT[base_type](value)
+
+
+class ViewInstrumentation(AbstractMibInstrumController):
+    """Answers pysnmp's responders from the MIB view."""
+
+    def __init__(self, view: MibView) -> None:
+        self.view = view
+
+    @staticmethod
+    def _outside_view(name: Any, idx: int, context: dict) -> bool:
+        ac = context.get("acFun")
+        if ac is None:
+            return False
+        return bool(ac("read", (name, None), **{**context, "idx": idx}))
+
+    def read_variables(self, *var_binds: Any, **context: Any) -> list:
+        now = self.view.clock()
+        out = []
+        for idx, (name, _) in enumerate(var_binds):
+            if self._outside_view(name, idx, context):
+                out.append((name, rfc1905.noSuchObject))
+                continue
+            result = self.view.get(tuple(name), now)
+            if result is NO_SUCH_OBJECT:
+                out.append((name, rfc1905.noSuchObject))
+            elif result is NO_SUCH_INSTANCE:
+                out.append((name, rfc1905.noSuchInstance))
+            else:
+                out.append((name, to_pysnmp(*result)))
+        return out
+
+    def read_next_variables(self, *var_binds: Any, **context: Any) -> list:
+        now = self.view.clock()
+        out = []
+        for idx, (name, _) in enumerate(var_binds):
+            oid = tuple(name)
+            for _ in range(MAX_SKIPS):
+                found = self.view.get_next(oid, now)
+                if found is END_OF_MIB_VIEW:
+                    out.append((name, rfc1905.endOfMibView))
+                    break
+                oid, value = found  # type: ignore[misc]
+                object_name = rfc1902.ObjectName(oid)
+                if not self._outside_view(object_name, idx, context):
+                    out.append((object_name, to_pysnmp(*value)))
+                    break
+            else:
+                out.append((name, rfc1905.endOfMibView))
+        return out
+
+    def write_variables(self, *var_binds: Any, **context: Any) -> list:
+        # Writes arrive with the live-reconfiguration work; until then nothing is writable.
+        raise smi_error.NotWritableError(name=var_binds[0][0], idx=0)
+
+
+class StandaloneAgent:
+    """A pysnmp engine on one UDP address, serving the MIB view."""
+
+    def __init__(self, view: MibView, address: str, port: int, community: str) -> None:
+        self.view = view
+        self.address = address
+        self.port = port
+        self.engine = engine.SnmpEngine()
+        config.add_transport(
+            self.engine,
+            udp.DOMAIN_NAME,
+            udp.UdpTransport().open_server_mode((address, port)),
+        )
+        config.add_v1_system(self.engine, "read-area", community)
+        for model in (1, 2):  # v1 and v2c
+            config.add_vacm_user(
+                self.engine, model, "read-area", "noAuthNoPriv", readSubTree=MIP_MIB
+            )
+        self.context = context.SnmpContext(self.engine)
+        # the default context answers from our view instead of pysnmp's own MIB tree
+        self.context.unregister_context_name(b"")
+        self.context.register_context_name(b"", ViewInstrumentation(view))
+        cmdrsp.GetCommandResponder(self.engine, self.context)
+        cmdrsp.NextCommandResponder(self.engine, self.context)
+        cmdrsp.BulkCommandResponder(self.engine, self.context)
+        cmdrsp.SetCommandResponder(self.engine, self.context)
+        log.info("SNMP agent listening on %s:%d (v1/v2c read-only)", address, port)
+
+    def close(self) -> None:
+        self.engine.close_dispatcher()
