@@ -29,9 +29,9 @@ def test_case_s01_walk_returns_every_row(agent):
     rows = numeric_walk(agent, BINDING_TABLE)
     keys = [oid_key(oid) for oid, _ in rows]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
-    columns = {k[11] for k in keys}
+    columns = {k[12] for k in keys}
     assert columns == set(range(1, 17))
-    per_column = {c: sum(1 for k in keys if k[11] == c) for c in columns}
+    per_column = {c: sum(1 for k in keys if k[12] == c) for c in columns}
     assert set(per_column.values()) == {15}
     # snmpgetnext of each returned OID yields the next one
     for (oid, _), (following, _) in zip(rows[:40], rows[1:41], strict=True):
