@@ -12,18 +12,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) mibs
+install: system-deps $(STAMP) mibs
 
 system-deps:
 	scripts/install-system-deps.sh
 
-mibs: system-deps
+mibs: system-deps $(STAMP)
 	scripts/fetch-ietf-mibs.sh
+	$(PY) -m mipmib.mib.compile
 
 run: install
 	$(VENV)/bin/mipmib run --config agent/mipmib.toml --demo-mns 5
 
-test: system-deps install
+test: install
 	$(VENV)/bin/ruff check mipmib tests bench
 	$(PY) -m pytest -q
 

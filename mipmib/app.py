@@ -168,10 +168,18 @@ async def start(settings: Settings) -> Running:
     view = build_view(entity, schema, time.time)
     transports = []
     for agent, address, port, role in (
-        (entity.home_agent, settings.home_agent and settings.home_agent.address,
-         settings.home_agent and settings.home_agent.port, "home agent"),
-        (entity.foreign_agent, settings.foreign_agent and settings.foreign_agent.address,
-         settings.foreign_agent and settings.foreign_agent.port, "foreign agent"),
+        (
+            entity.home_agent,
+            settings.home_agent and settings.home_agent.address,
+            settings.home_agent and settings.home_agent.port,
+            "home agent",
+        ),
+        (
+            entity.foreign_agent,
+            settings.foreign_agent and settings.foreign_agent.address,
+            settings.foreign_agent and settings.foreign_agent.port,
+            "foreign agent",
+        ),
     ):
         if agent is None:
             continue

@@ -60,16 +60,21 @@ def _cmd_mn(args: argparse.Namespace) -> int:
 
     asyncio.run(main())
     registered = sum(1 for n in nodes if n.state == 1)
-    print(f"{len(nodes)} mobile nodes; last reply codes: "
-          f"{sorted({n.last_code for n in nodes if n.last_code is not None})}; "
-          f"deregistered at exit: {registered}")
+    print(
+        f"{len(nodes)} mobile nodes; last reply codes: "
+        f"{sorted({n.last_code for n in nodes if n.last_code is not None})}; "
+        f"deregistered at exit: {registered}"
+    )
     return 0
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
-    roles = [r for r, c in (("home agent", settings.home_agent),
-                            ("foreign agent", settings.foreign_agent)) if c]
+    roles = [
+        r
+        for r, c in (("home agent", settings.home_agent), ("foreign agent", settings.foreign_agent))
+        if c
+    ]
     peers = sum(len(sa.peers) for sa in settings.security_associations)
     print(f"{settings.source}: OK ({', '.join(roles)}; {peers} security associations)")
     return 0
@@ -92,8 +97,12 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the agents, the SNMP agent and the exporter")
     run.add_argument("--config", help="TOML configuration (default: the embedded one)")
-    run.add_argument("--demo-mns", type=int, metavar="N",
-                     help="also simulate N mobile nodes registering through the FA")
+    run.add_argument(
+        "--demo-mns",
+        type=int,
+        metavar="N",
+        help="also simulate N mobile nodes registering through the FA",
+    )
     run.add_argument("--snmp-port", type=int, help="override [snmp] port")
     run.add_argument("--metrics-port", type=int, help="override [metrics] port")
     run.add_argument("--state-dir", help="override [agent] state_dir")
@@ -104,11 +113,17 @@ def parser() -> argparse.ArgumentParser:
     mn.add_argument("-n", "--count", type=int, default=5, help="number of mobile nodes")
     mn.add_argument("--first-home-address", help="home address of the first node")
     mn.add_argument("--lifetime", type=int, help="requested lifetime in seconds")
-    mn.add_argument("--direct", action="store_true",
-                    help="register straight with the HA (co-located care-of address)")
+    mn.add_argument(
+        "--direct",
+        action="store_true",
+        help="register straight with the HA (co-located care-of address)",
+    )
     mn.add_argument("--duration", type=float, help="deregister and exit after this many seconds")
-    mn.add_argument("--shared-socket", action="store_true",
-                    help="one socket for all nodes instead of one per home address")
+    mn.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="one socket for all nodes instead of one per home address",
+    )
     mn.set_defaults(func=_cmd_mn)
 
     check = sub.add_parser("check-config", help="validate a configuration file")

@@ -118,20 +118,21 @@ class _Reader:
         self.used: set[str] = set()
 
     def _line(self, key: str | None) -> int | None:
-        """Best effort: the line of `key` inside this table's header, else of the header."""
-        section = self.path.split("[")[0] if self.path else ""
-        header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*$") if section else None
-        in_section = header is None
+        """Best effort: the line of `key` in this table, else of the table's header."""
+        section, _, rest = self.path.partition("[")
+        occurrence = int(rest.rstrip("]")) if rest else 0
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*$")
+        in_section = not section
+        seen = -1
         for number, text in enumerate(self.lines, 1):
-            stripped = text.strip()
-            if header is not None and header.match(text):
-                in_section = True
-                if key is None:
+            if section and header.match(text):
+                seen += 1
+                in_section = seen == occurrence
+                if in_section and key is None:
                     return number
                 continue
-            if stripped.startswith("[") and header is not None and in_section and key is not None:
-                if not header.match(text):
-                    in_section = False
+            if section and text.strip().startswith("["):
+                in_section = False
                 continue
             if in_section and key is not None and re.match(rf"^\s*{re.escape(key)}\s*=", text):
                 return number
@@ -151,7 +152,9 @@ class _Reader:
             return default
         value = self.data[key]
         if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.error(key, f"expected {names}, got {type(value).__name__} {value!r}")
         return value
 
@@ -192,7 +195,8 @@ def _encapsulations(r: _Reader) -> frozenset[str]:
     bad = [v for v in values if v not in ENCAPSULATIONS]
     if bad or "ipip" not in values:
         raise r.error(
-            "encapsulations", f"choose among {sorted(ENCAPSULATIONS)} and include 'ipip'; got {values}"
+            "encapsulations",
+            f"choose among {sorted(ENCAPSULATIONS)} and include 'ipip'; got {values}",
         )
     return frozenset(values)
 
@@ -350,9 +354,9 @@ def parse(text: str, source: str) -> Settings:
     if not isinstance(entries, list):
         raise top.error("security_associations", "expected [[security_associations]] entries")
     for i, entry in enumerate(entries):
-        sas.append(_security_association(
-            _Reader(source, lines, entry, f"security_associations[{i}]")
-        ))
+        sas.append(
+            _security_association(_Reader(source, lines, entry, f"security_associations[{i}]"))
+        )
     demo_r = top.table("demo") or _Reader(source, lines, {}, "demo")
     demo = DemoSettings(
         mobile_nodes=demo_r.integer("mobile_nodes", 0, 0, 10_000),

@@ -66,7 +66,9 @@ def request(
         home_address=ip(home),
         home_agent=home_agent_addr,
         care_of_address=ip(coa),
-        identification=auth.timestamp_identification(now) if identification is None else identification,
+        identification=auth.timestamp_identification(now)
+        if identification is None
+        else identification,
     )
     payload = m.encode_request(req)
     if sign:

@@ -208,14 +208,17 @@ class ForeignAgent:
                 if mfae
                 else None
             )
-            if sa is None or not auth.verify_auth_extension(request.raw, mfae, sa.key, sa.algorithm):
+            if sa is None or not auth.verify_auth_extension(
+                request.raw, mfae, sa.key, sa.algorithm
+            ):
                 reason = (
                     ViolationReason.MISSING_SECURITY_EXTENSION
                     if mfae is None
                     else ViolationReason.BAD_AUTHENTICATOR
                 )
-                self.violations.record(source[0], reason, now, mn_sa.spi,
-                                       request.identification, 67)
+                self.violations.record(
+                    source[0], reason, now, mn_sa.spi, request.identification, 67
+                )
                 return self._deny(request, 67, source)
         if request.lifetime > settings.max_lifetime:
             return self._deny(request, 69, source, lifetime=settings.max_lifetime)
@@ -295,8 +298,14 @@ class ForeignAgent:
             fhae = m.find_extension(reply.extensions, m.EXT_FHAE)
             sa = self.associations.get(source[0], m.auth_spi(fhae), Peer.AGENT) if fhae else None
             if sa is None or not auth.verify_auth_extension(reply.raw, fhae, sa.key, sa.algorithm):
-                self.violations.record(source[0], ViolationReason.BAD_AUTHENTICATOR, now,
-                                       fa_ha.spi, reply.identification, 68)
+                self.violations.record(
+                    source[0],
+                    ViolationReason.BAD_AUTHENTICATOR,
+                    now,
+                    fa_ha.spi,
+                    reply.identification,
+                    68,
+                )
                 code = 68
         # forward up to the end of the MHAE (the part meant for the mobile node)
         mhae = m.find_extension(reply.extensions, m.EXT_MHAE)

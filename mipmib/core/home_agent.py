@@ -240,8 +240,9 @@ class HomeAgent:
             if fa_sa is None or not auth.verify_auth_extension(
                 request.raw, fhae, fa_sa.key, fa_sa.algorithm
             ):
-                self._violation(source[0], ViolationReason.BAD_AUTHENTICATOR, now, request,
-                                spi, 132)
+                self._violation(
+                    source[0], ViolationReason.BAD_AUTHENTICATOR, now, request, spi, 132
+                )
                 return self._deny(request, sa, 132, source, now)
         # 4. well-formedness and addressing
         if settings.strict_reserved_bits and request.flags & (m.FLAG_R | m.FLAG_X):
@@ -274,8 +275,10 @@ class HomeAgent:
         new_binding = (home, coa) not in self.bindings
         if keep_others and new_binding and len(existing) >= settings.max_bindings_per_node:
             return self._deny(request, sa, 135, source, now)
-        if new_binding and len(self.bindings) >= settings.max_bindings and not (
-            existing and not keep_others
+        if (
+            new_binding
+            and len(self.bindings) >= settings.max_bindings
+            and not (existing and not keep_others)
         ):
             return self._deny(request, sa, 130, source, now)
         lifetime = granted_lifetime(request.lifetime, settings.max_lifetime)
@@ -290,9 +293,7 @@ class HomeAgent:
         self, request: m.RegistrationRequest, sa: SecurityAssociation, now: float
     ) -> bool:
         if sa.replay == ReplayMethod.NONCES:
-            if sa.nonce is None or not auth.nonce_acceptable(request.identification, sa.nonce):
-                return False
-            return True
+            return sa.nonce is not None and auth.nonce_acceptable(request.identification, sa.nonce)
         if not auth.timestamp_acceptable(
             request.identification, sa.last_identification, now, sa.replay_window
         ):
@@ -325,9 +326,7 @@ class HomeAgent:
             lifetime=lifetime,
             home_address=request.home_address,
             home_agent=self.settings.address,
-            identification=self._reply_identification(
-                request.identification, sa, now, id_mismatch
-            ),
+            identification=self._reply_identification(request.identification, sa, now, id_mismatch),
         )
         payload = auth.append_auth_extension(
             m.encode_reply(reply), m.EXT_MHAE, sa.spi, sa.key, sa.algorithm
@@ -367,9 +366,7 @@ class HomeAgent:
         spi: int = 0,
         reply_code: int = 0,
     ) -> None:
-        self.violations.record(
-            source_ip, reason, now, spi, request.identification, reply_code
-        )
+        self.violations.record(source_ip, reason, now, spi, request.identification, reply_code)
 
     def _add_binding(
         self, request: m.RegistrationRequest, source_ip: int, lifetime: int, now: float

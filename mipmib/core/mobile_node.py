@@ -97,7 +97,9 @@ class MobileNode:
         if self.deadline is None or now < self.deadline:
             return []
         if self.state == MobileNodeState.PENDING:
-            self.retransmit_timeout = min(self.retransmit_timeout * 2, max(1, self.requested_lifetime or 1))
+            self.retransmit_timeout = min(
+                self.retransmit_timeout * 2, max(1, self.requested_lifetime or 1)
+            )
             return self._send(now, self.requested_lifetime, new=False)
         return self.start(now)
 
@@ -112,7 +114,9 @@ class MobileNode:
         if reply.home_address != settings.home_address:
             self.counters["mnRepliesInvalidHomeAddress"] += 1
             return []
-        if (reply.identification ^ self.identification) & m.UINT32 or self.state != MobileNodeState.PENDING:
+        if (
+            reply.identification ^ self.identification
+        ) & m.UINT32 or self.state != MobileNodeState.PENDING:
             self.counters["mnRepliesInvalidID"] += 1
             return []
         if any(not m.is_known(ext.type) for ext in reply.extensions):
@@ -121,12 +125,16 @@ class MobileNode:
         from_fa = 64 <= code < 128
         if not from_fa:
             mhae = m.find_extension(reply.extensions, m.EXT_MHAE)
-            if mhae is None or m.auth_spi(mhae) != settings.spi or not auth.verify_auth_extension(
-                reply.raw, mhae, settings.key, settings.algorithm
+            if (
+                mhae is None
+                or m.auth_spi(mhae) != settings.spi
+                or not auth.verify_auth_extension(reply.raw, mhae, settings.key, settings.algorithm)
             ):
                 self.counters["mnRepliesHAAuthenticationFailure"] += 1
                 return []
-        self.counters["mnDeRegRepliesRecieved" if self.requested_lifetime == 0 else "mnRegRepliesRecieved"] += 1
+        self.counters[
+            "mnDeRegRepliesRecieved" if self.requested_lifetime == 0 else "mnRegRepliesRecieved"
+        ] += 1
         self.last_code = code
         if code in (0, 1):
             self.counters["mnRegRequestsAccepted"] += 1
@@ -169,7 +177,11 @@ class MobileNode:
         self.sent_at = now
         self.state = MobileNodeState.PENDING
         self.deadline = now + self.retransmit_timeout
-        care_of = settings.home_address if lifetime == 0 and settings.colocated else settings.care_of_address
+        care_of = (
+            settings.home_address
+            if lifetime == 0 and settings.colocated
+            else settings.care_of_address
+        )
         flags = settings.flags | (m.FLAG_D if settings.colocated else 0)
         request = m.RegistrationRequest(
             flags=flags,

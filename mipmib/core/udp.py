@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -62,7 +63,9 @@ class AgentEndpoint(asyncio.DatagramProtocol):
         if transport is None:
             return
         for dgram in out:
-            transport.sendto(dgram.payload, (m.int_to_ip(dgram.destination[0]), dgram.destination[1]))
+            transport.sendto(
+                dgram.payload, (m.int_to_ip(dgram.destination[0]), dgram.destination[1])
+            )
 
     def _arm(self) -> None:
         if self._timer is not None:
@@ -157,10 +160,8 @@ async def run_mobile_nodes(
             endpoint.send(node.start(now))
     try:
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick)
-            except TimeoutError:
-                pass
             for endpoint in endpoints:
                 endpoint.tick()
     finally:

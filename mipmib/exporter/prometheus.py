@@ -88,11 +88,14 @@ class MibExposition:
             obj = self.schema.object(column_name)
             column = next(c for c in table.columns if c.number == obj.oid[-1])
             kind = _TYPE.get(column.base_type, "gauge")
-            out.append(f"# HELP {column_name} MIP-MIB::{column_name}\n# TYPE {column_name} {kind}\n")
+            out.append(
+                f"# HELP {column_name} MIP-MIB::{column_name}\n# TYPE {column_name} {kind}\n"
+            )
             for key, row in rows:
                 parts = key if isinstance(key, tuple) else (key,)
                 labels = ",".join(
-                    f'{n}="{_label(t, v)}"' for n, t, v in zip(index_names, index_types, parts, strict=True)
+                    f'{n}="{_label(t, v)}"'
+                    for n, t, v in zip(index_names, index_types, parts, strict=True)
                 )
                 out.append(f"{column_name}{{{labels}}} {column.read(row, now)}\n")
         return out
@@ -126,9 +129,14 @@ async def serve_metrics(exposition: MibExposition, address: str, port: int) -> a
         try:
             request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
             line = request.split(b"\r\n", 1)[0].split()
-            if len(line) >= 2 and line[0] in (b"GET", b"HEAD") and line[1].split(b"?")[0] in (
-                b"/metrics",
-                b"/",
+            if (
+                len(line) >= 2
+                and line[0] in (b"GET", b"HEAD")
+                and line[1].split(b"?")[0]
+                in (
+                    b"/metrics",
+                    b"/",
+                )
             ):
                 body = exposition.render()
                 head = (
@@ -139,7 +147,12 @@ async def serve_metrics(exposition: MibExposition, address: str, port: int) -> a
             else:
                 writer.write(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        except (
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            ConnectionError,
+            asyncio.LimitOverrunError,
+        ):
             pass
         finally:
             writer.close()

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sortedcontainers import SortedDict
+
 from mipmib.core.advertisement import AdvertisementSettings
 from mipmib.core.auth import Algorithm
 from mipmib.core.entity import MobilityEntity
-from mipmib.core.foreign_agent import ForeignAgent, Visitor
-from mipmib.core.home_agent import Binding, HomeAgent, NodeCounters
-from mipmib.core.security import SecurityAssociation, Violation
+from mipmib.core.foreign_agent import FA_COUNTERS, ForeignAgent, Visitor
+from mipmib.core.home_agent import HA_COUNTERS, Binding, HomeAgent, NodeCounters
+from mipmib.core.security import SecurityAssociation
 from mipmib.mib.schema import Schema
 from mipmib.mib.tree import Column, MibView, Oid, Scalar, Table
 
@@ -267,10 +269,6 @@ def _security(b: MibBuilder, entity: MobilityEntity) -> None:
 
 
 def _violation_columns(uptime: Callable[[float | None], int]) -> dict:
-    def columns(v: Violation, now: float) -> None:  # pragma: no cover - documentation only
-        return None
-
-    del columns
     return {
         "mipSecurityViolationCounter": lambda v, now: v.count,
         "mipSecurityRecentViolationSPI": lambda v, now: v.spi,
@@ -286,8 +284,6 @@ def _violation_columns(uptime: Callable[[float | None], int]) -> dict:
 
 
 def _advertisement(b: MibBuilder, entity: MobilityEntity) -> None:
-    from sortedcontainers import SortedDict
-
     by_address = SortedDict((i.interface_address, i) for i in entity.interfaces)
     by_if_index = SortedDict((i.if_index, i) for i in entity.interfaces)
     common: dict[str, Callable[[AdvertisementSettings, float], Any]] = {
@@ -322,9 +318,7 @@ def _advertisement(b: MibBuilder, entity: MobilityEntity) -> None:
             "maAdvertStorageType": lambda a, now: STORAGE_NONVOLATILE,
         },
     )
-    fa_interfaces = SortedDict(
-        (i.if_index, i) for i in entity.interfaces if i.service & 0x80
-    )
+    fa_interfaces = SortedDict((i.if_index, i) for i in entity.interfaces if i.service & 0x80)
     if entity.foreign_agent is not None:
         b.table(
             "faAdvertConfEntry",
@@ -354,8 +348,6 @@ def _visitor_columns(prefix: str, signed: bool) -> dict[str, Callable[[Visitor, 
 
 
 def _foreign_agent(b: MibBuilder, entity: MobilityEntity, fa: ForeignAgent) -> None:
-    from sortedcontainers import SortedDict
-
     coas = SortedDict((c, c) for c in fa.settings.care_of_addresses)
     b.table(
         "faCOAEntry",
@@ -381,16 +373,7 @@ def _foreign_agent(b: MibBuilder, entity: MobilityEntity, fa: ForeignAgent) -> N
             **_visitor_columns("faVisitor", signed=True),
         },
     )
-    for name in (
-        "faRegRequestsReceived faRegRequestsRelayed faReasonUnspecified faAdmProhibited "
-        "faInsufficientResource faMNAuthenticationFailure faRegLifetimeTooLong "
-        "faPoorlyFormedRequests faEncapsulationUnavailable faVJCompressionUnavailable "
-        "faHAUnreachable faRegRepliesRecieved faRegRepliesRelayed faHAAuthenticationFailure "
-        "faPoorlyFormedReplies faReverseTunnelUnavailable faReverseTunnelBitNotSet "
-        "faMnTooDistant faDeliveryStyleUnsupported faNonZeroHomeAddressRequired "
-        "faUnknownChallenge faMissingChallenge faStaleChallenge faCvsesFromMnUnsupported "
-        "faCvsesFromHaUnsupported faNvsesFromMnIgnored faNvsesFromHaIgnored"
-    ).split():
+    for name in FA_COUNTERS:
         b.scalar(name, lambda now, n=name: fa.counters[n])
     b.scalar("faRegVisitorCount", lambda now: len(fa.visitors))
     b.table(
@@ -440,7 +423,10 @@ def _denied_code_2006(node: NodeCounters) -> int:
 def _home_agent(b: MibBuilder, entity: MobilityEntity, ha: HomeAgent) -> None:
     uptime = entity.uptime_ticks
     b.table(
-        "haMobilityBindingEntry", lambda: ha.bindings, _encode_ip_pair, _decode_ip_pair,
+        "haMobilityBindingEntry",
+        lambda: ha.bindings,
+        _encode_ip_pair,
+        _decode_ip_pair,
         _binding_columns(entity),
     )
     b.table(
@@ -457,15 +443,7 @@ def _home_agent(b: MibBuilder, entity: MobilityEntity, ha: HomeAgent) -> None:
             "haRecentServiceDeniedCode": lambda n, now: _denied_code_2006(n),
         },
     )
-    for name in (
-        "haRegistrationAccepted haMultiBindingUnsupported haReasonUnspecified haAdmProhibited "
-        "haInsufficientResource haMNAuthenticationFailure haFAAuthenticationFailure "
-        "haIDMismatch haPoorlyFormedRequest haTooManyBindings haUnknownHA "
-        "haGratuitiousARPsSent haProxyARPsSent haRegRequestsReceived haDeRegRequestsReceived "
-        "haRegRepliesSent haDeRegRepliesSent haReverseTunnelUnavailable "
-        "haReverseTunnelBitNotSet haEncapsulationUnavailable haCvsesFromMnUnsupported "
-        "haCvsesFromFaUnsupported haNvsesFromMnIgnored haNvsesFromFaIgnored"
-    ).split():
+    for name in HA_COUNTERS:
         b.scalar(name, lambda now, n=name: ha.counters[n])
     b.scalar("haRegMobilityBindingCount", lambda now: len(ha.bindings))
     b.table(

@@ -186,7 +186,7 @@ class MibView:
         if i >= 0:
             base = self._oids[i]
             if oid[: len(base)] == base and len(oid) > len(base):
-                return self._nodes[i].get(oid[len(base):], now)
+                return self._nodes[i].get(oid[len(base) :], now)
         return NO_SUCH_OBJECT
 
     def get_next(self, oid: Oid, now: float | None = None) -> tuple[Oid, Value] | _Exception:
@@ -196,7 +196,7 @@ class MibView:
             base = self._oids[i]
             node = self._nodes[i]
             if oid[: len(base)] == base:
-                found = node.get_next(oid[len(base):], now)
+                found = node.get_next(oid[len(base) :], now)
             elif base > oid:
                 found = node.get_next((), now)
             else:

@@ -78,22 +78,53 @@ class Agent:
 def start_agent(tmp: Path, demo_mns: int, snmp_port: int, metrics_port: int) -> Agent:
     require("snmpget", "snmpbulkwalk")
     config = tmp / "mipmib.toml"
-    config.write_text(CONFIG.format(state=tmp / "state", snmp_port=snmp_port,
-                                    metrics_port=metrics_port))
+    config.write_text(
+        CONFIG.format(state=tmp / "state", snmp_port=snmp_port, metrics_port=metrics_port)
+    )
     log = tmp / "agent.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "mipmib.cli", "run", "--config", str(config),
-         "--demo-mns", str(demo_mns)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "mipmib.cli",
+            "run",
+            "--config",
+            str(config),
+            "--demo-mns",
+            str(demo_mns),
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        start_new_session=True,
     )
-    agent = Agent(f"127.0.0.1:{snmp_port}", f"http://127.0.0.1:{metrics_port}/metrics",
-                  ("127.0.0.12", 14434), ("127.0.0.13", 14434), process, log)
+    agent = Agent(
+        f"127.0.0.1:{snmp_port}",
+        f"http://127.0.0.1:{metrics_port}/metrics",
+        ("127.0.0.12", 14434),
+        ("127.0.0.13", 14434),
+        process,
+        log,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"agent exited early:\n{log.read_text()}")
-        ok = subprocess.run(["snmpget", "-v2c", "-c", "public", "-t", "0.5", "-r", "0",
-                             agent.snmp, "1.3.6.1.2.1.44.1.1.2.0"], capture_output=True)
+        ok = subprocess.run(
+            [
+                "snmpget",
+                "-v2c",
+                "-c",
+                "public",
+                "-t",
+                "0.5",
+                "-r",
+                "0",
+                agent.snmp,
+                "1.3.6.1.2.1.44.1.1.2.0",
+            ],
+            capture_output=True,
+        )
         if ok.returncode == 0:
             return agent
         time.sleep(0.2)

@@ -24,10 +24,22 @@ def ntp_id(offset: float = 0.0) -> int:
     return (seconds << 32) | int((now % 1) * 2**32)
 
 
-def build(home: str, coa: str, ha: str, lifetime: int = 120, flags: int = 0,
-          identification: int | None = None, key: bytes | None = TEST_KEY, spi: int = 256) -> bytes:
+def build(
+    home: str,
+    coa: str,
+    ha: str,
+    lifetime: int = 120,
+    flags: int = 0,
+    identification: int | None = None,
+    key: bytes | None = TEST_KEY,
+    spi: int = 256,
+) -> bytes:
     rrq = MobileIP(type=1) / MobileIPRRQ(
-        flags=flags, lifetime=lifetime, homeaddr=home, haaddr=ha, coaddr=coa,
+        flags=flags,
+        lifetime=lifetime,
+        homeaddr=home,
+        haaddr=ha,
+        coaddr=coa,
         id=ntp_id() if identification is None else identification,
     )
     payload = bytes(rrq)

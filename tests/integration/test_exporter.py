@@ -26,10 +26,14 @@ def test_promtool_accepts_the_exposition(agent):
     if shutil.which("promtool") is None:
         pytest.skip("needs promtool (make test installs it)")
     text = scrape(agent)
-    done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
-                          text=True, timeout=60)
-    problems = [line for line in (done.stdout + done.stderr).splitlines()
-                if line.strip() and not NAMING_LINTS.search(line)]
+    done = subprocess.run(
+        ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+    )
+    problems = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if line.strip() and not NAMING_LINTS.search(line)
+    ]
     assert done.returncode in (0, 3) and not problems, problems
 
 
@@ -38,8 +42,12 @@ def test_binding_count_agrees_with_snmp(agent):
     snmp = int(agent.run("snmpget", "-Oqv", "MIP-MIB::haRegMobilityBindingCount.0").strip())
     metric = re.search(r"^haRegMobilityBindingCount (\d+)$", text, re.M)
     assert metric and int(metric.group(1)) == snmp
-    rows = re.findall(r'^haMobilityBindingTimeRemaining\{haMobilityBindingMN="([\d.]+)",'
-                      r'haMobilityBindingCOA="([\d.]+)"\} (\d+)$', text, re.M)
+    rows = re.findall(
+        r'^haMobilityBindingTimeRemaining\{haMobilityBindingMN="([\d.]+)",'
+        r'haMobilityBindingCOA="([\d.]+)"\} (\d+)$',
+        text,
+        re.M,
+    )
     assert len(rows) == snmp
 
 

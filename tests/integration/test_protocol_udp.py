@@ -9,7 +9,9 @@ from scapy.all import UDP, rdpcap
 
 from tests.integration.scapy_requests import build, exchange, ntp_id, register_via_scapy
 
-PCAP = Path(__file__).resolve().parents[3] / "shared" / "data" / "pcaps" / "course-foreign-agent.pcap"
+PCAP = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "pcaps" / "course-foreign-agent.pcap"
+)
 DEMO_KEY = b"integration-test-key-0123"
 
 
@@ -19,7 +21,12 @@ def counter(agent, name: str) -> int:
 
 def test_scapy_request_to_home_agent_accepted_then_deregistered(agent):
     reply = register_via_scapy(agent.ha, "10.0.0.1", "192.168.1.7", "127.0.0.12", lifetime=100)
-    assert (reply.code, reply.lifetime, reply.homeaddr, reply.haaddr) == (0, 100, "10.0.0.1", "127.0.0.12")
+    assert (reply.code, reply.lifetime, reply.homeaddr, reply.haaddr) == (
+        0,
+        100,
+        "10.0.0.1",
+        "127.0.0.12",
+    )
     reply = register_via_scapy(agent.ha, "10.0.0.1", "192.168.1.7", "127.0.0.12", lifetime=0)
     assert reply.code == 0
 
@@ -33,8 +40,9 @@ def test_scapy_request_with_wrong_key_gets_131(agent):
 
 def test_case_m02_over_udp_stale_timestamp_gets_133(agent):
     stale = ntp_id(-60)
-    reply = register_via_scapy(agent.ha, "10.0.0.1", "192.168.1.7", "127.0.0.12",
-                               identification=stale)
+    reply = register_via_scapy(
+        agent.ha, "10.0.0.1", "192.168.1.7", "127.0.0.12", identification=stale
+    )
     assert reply.code == 133
     assert reply.id & 0xFFFFFFFF == stale & 0xFFFFFFFF
     assert abs((reply.id >> 32) - (ntp_id() >> 32)) <= 2
@@ -69,8 +77,12 @@ def test_captured_traffic_replayed_into_both_agents(agent):
     requests = sum(1 for p in payloads if p[0] == 1)
     replies = sum(1 for p in payloads if p[0] == 3)
     assert requests == 7 and replies == 7
-    names = ("haRegRequestsReceived", "mipSecTotalViolations", "faRegRequestsReceived",
-             "faRegRepliesRecieved")
+    names = (
+        "haRegRequestsReceived",
+        "mipSecTotalViolations",
+        "faRegRequestsReceived",
+        "faRegRepliesRecieved",
+    )
     before = {n: counter(agent, n) for n in names}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))

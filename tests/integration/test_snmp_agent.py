@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import time
@@ -34,7 +35,7 @@ def test_case_s01_walk_returns_every_row(agent):
     per_column = {c: sum(1 for k in keys if k[12] == c) for c in columns}
     assert set(per_column.values()) == {15}
     # snmpgetnext of each returned OID yields the next one
-    for (oid, _), (following, _) in zip(rows[:40], rows[1:41], strict=True):
+    for (oid, _), (following, _) in itertools.pairwise(rows):
         out = agent.run("snmpgetnext", "-On", oid, mib=False)
         assert out.split(" = ")[0] == following
 
@@ -44,20 +45,35 @@ def test_binding_values_and_names_from_the_mib(agent):
     coa = [line for line in out.splitlines() if line.startswith("MIP-MIB::haMobilityBindingCOA.")]
     assert len(coa) == 15
     assert all(line.endswith("IpAddress: 127.0.0.13") for line in coa)
-    assert "MIP-MIB::haMobilityBindingSourceAddress.127.1.0.1.127.0.0.13 = IpAddress: 127.0.0.13" in out
-    granted = re.search(r"haMobilityBindingTimeGranted\.127\.1\.0\.1\.127\.0\.0\.13 = \w+: (\d+)", out)
+    assert (
+        "MIP-MIB::haMobilityBindingSourceAddress.127.1.0.1.127.0.0.13 = IpAddress: 127.0.0.13"
+        in out
+    )
+    granted = re.search(
+        r"haMobilityBindingTimeGranted\.127\.1\.0\.1\.127\.0\.0\.13 = \w+: (\d+)", out
+    )
     assert granted and int(granted.group(1)) == 300
     assert "haMobilityBindingMnIdType.127.1.0.1.127.0.0.13 = INTEGER: ipaddress(2)" in out
 
 
 def test_scalars_and_exceptions(agent):
-    out = agent.run("snmpget", "MIP-MIB::mipEnable.0", "MIP-MIB::haRegMobilityBindingCount.0",
-                    "MIP-MIB::mipEntities.0")
+    out = agent.run(
+        "snmpget",
+        "MIP-MIB::mipEnable.0",
+        "MIP-MIB::haRegMobilityBindingCount.0",
+        "MIP-MIB::mipEntities.0",
+    )
     assert "mipEnable.0 = INTEGER: enabled(1)" in out
     assert "haRegMobilityBindingCount.0 = Gauge32: 15" in out
     assert "foreignAgent(1)" in out and "homeAgent(2)" in out
-    out = agent.run("snmpget", "-On", f"{MIP}.1.1.9.0", f"{MIP}.1.1.2.1",
-                    f"{BINDING_TABLE}.1.3.9.9.9.9.1.1.1.1", mib=False)
+    out = agent.run(
+        "snmpget",
+        "-On",
+        f"{MIP}.1.1.9.0",
+        f"{MIP}.1.1.2.1",
+        f"{BINDING_TABLE}.1.3.9.9.9.9.1.1.1.1",
+        mib=False,
+    )
     assert "No Such Object available" in out
     assert out.count("No Such Instance") == 2
     last = agent.run("snmpgetnext", "-On", f"{MIP}.9", mib=False)
@@ -67,8 +83,12 @@ def test_scalars_and_exceptions(agent):
 def test_snmp_v1_get_and_getnext(agent):
     out = agent.run("snmpget", "-On", f"{MIP}.1.1.2.0", mib=False, options=("-v1",))
     assert "INTEGER: 1" in out
-    done = subprocess.run(["snmpget", "-v1", "-c", "public", agent.snmp, f"{MIP}.1.1.9.0"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["snmpget", "-v1", "-c", "public", agent.snmp, f"{MIP}.1.1.9.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "noSuchName" in done.stdout + done.stderr
 
 
@@ -97,6 +117,17 @@ def test_case_m03_time_remaining_counts_down(agent):
 
 
 def test_snmptranslate_loads_the_module():
-    done = subprocess.run(["snmptranslate", "-M", f"+{MIBS}", "-m", "MIP-MIB", "-On",
-                           "MIP-MIB::haMobilityBindingTable"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "snmptranslate",
+            "-M",
+            f"+{MIBS}",
+            "-m",
+            "MIP-MIB",
+            "-On",
+            "MIP-MIB::haMobilityBindingTable",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.stdout.strip() == ".1.3.6.1.2.1.44.1.6.3.1", done.stderr

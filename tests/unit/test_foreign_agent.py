@@ -22,7 +22,9 @@ class Link:
             if d.destination == (FA_ADDR, 4434):
                 self.deliver(self.fa.handle(d.payload, source or MN_SRC, now), now, (FA_ADDR, 4434))
             elif d.destination == (HA_ADDR, HA_PORT):
-                self.deliver(self.ha.handle(d.payload, (FA_ADDR, 4434), now), now, (HA_ADDR, HA_PORT))
+                self.deliver(
+                    self.ha.handle(d.payload, (FA_ADDR, 4434), now), now, (HA_ADDR, HA_PORT)
+                )
             elif d.destination == MN_SRC:
                 self.deliver(self.node.handle(d.payload, now), now)
 
@@ -30,10 +32,17 @@ class Link:
 def make(max_lifetime=600, node_lifetime=300):
     fa = foreign_agent(max_lifetime=max_lifetime)
     ha = home_agent("10.0.0.1")
-    node = MobileNode(MobileNodeSettings(
-        home_address=ip("10.0.0.1"), home_agent=HA_ADDR, care_of_address=FA_ADDR,
-        agent=(FA_ADDR, 4434), spi=SPI, key=KEY, lifetime=node_lifetime,
-    ))
+    node = MobileNode(
+        MobileNodeSettings(
+            home_address=ip("10.0.0.1"),
+            home_agent=HA_ADDR,
+            care_of_address=FA_ADDR,
+            agent=(FA_ADDR, 4434),
+            spi=SPI,
+            key=KEY,
+            lifetime=node_lifetime,
+        )
+    )
     return fa, ha, node, Link(fa, ha, node)
 
 
@@ -47,12 +56,16 @@ def test_registration_through_fa():
     assert (ip("10.0.0.1"), FA_ADDR) in ha.bindings
     assert ha.bindings[(ip("10.0.0.1"), FA_ADDR)].source_address == FA_ADDR
     c = fa.counters
-    assert (c["faRegRequestsReceived"], c["faRegRequestsRelayed"], c["faRegRepliesRecieved"],
-            c["faRegRepliesRelayed"]) == (1, 1, 1, 1)
+    assert (
+        c["faRegRequestsReceived"],
+        c["faRegRequestsRelayed"],
+        c["faRegRepliesRecieved"],
+        c["faRegRepliesRelayed"],
+    ) == (1, 1, 1, 1)
 
 
 def test_lifetime_too_long_69_then_retry_with_fa_maximum():
-    fa, ha, node, link = make(max_lifetime=100, node_lifetime=300)
+    fa, _ha, node, link = make(max_lifetime=100, node_lifetime=300)
     link.deliver(node.start(NOW), NOW)
     assert fa.counters["faRegLifetimeTooLong"] == 1
     assert node.state == MobileNodeState.REGISTERED and node.granted == 100
@@ -119,7 +132,7 @@ def test_node_renews_before_expiry_and_deregisters():
 
 
 def test_node_resynchronises_after_133():
-    fa, ha, node, link = make()
+    _fa, ha, node, link = make()
     node.clock_offset = -60  # the node's clock is a minute slow
     link.deliver(node.start(NOW), NOW)
     assert ha.counters["haIDMismatch"] == 1

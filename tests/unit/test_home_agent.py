@@ -13,7 +13,9 @@ def reply_of(out) -> m.RegistrationReply:
     assert len(out) == 1
     rep = m.decode_reply(out[0].payload)
     mhae = m.find_extension(rep.extensions, m.EXT_MHAE)
-    assert mhae is not None and auth.verify_auth_extension(rep.raw, mhae, KEY, auth.Algorithm.HMAC_MD5)
+    assert mhae is not None and auth.verify_auth_extension(
+        rep.raw, mhae, KEY, auth.Algorithm.HMAC_MD5
+    )
     return rep
 
 
