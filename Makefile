@@ -25,11 +25,11 @@ run: install
 	$(VENV)/bin/mipmib run --config agent/mipmib.toml --demo-mns 5
 
 test: install
-	$(VENV)/bin/ruff check mipmib tests bench
+	$(VENV)/bin/ruff check mipmib tests
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mipmib tests bench
+	$(VENV)/bin/ruff check mipmib tests
 
 clean:
 	rm -rf $(VENV) mibs/ietf mibs/compiled state .pytest_cache
