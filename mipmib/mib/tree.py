@@ -51,6 +51,54 @@ END_OF_MIB_VIEW = _Exception("endOfMibView")
 
 Getter = Callable[[Any, float], Any]
 
+# SNMP error-status names a SET can fail with (RFC 3416), as the front ends spell them.
+SET_ERRORS = frozenset(
+    {
+        "tooBig",
+        "noAccess",
+        "wrongType",
+        "wrongLength",
+        "wrongEncoding",
+        "wrongValue",
+        "noCreation",
+        "inconsistentValue",
+        "resourceUnavailable",
+        "commitFailed",
+        "undoFailed",
+        "notWritable",
+        "inconsistentName",
+        "genErr",
+    }
+)
+
+
+class SetError(Exception):
+    """A SET refused: the RFC 3416 error-status name and the 1-based varbind index."""
+
+    def __init__(self, status: str, index: int) -> None:
+        assert status in SET_ERRORS, status
+        super().__init__(f"{status} at varbind {index}")
+        self.status = status
+        self.index = index
+
+
+class SetTransaction:
+    """A validated SET request: commit applies it, undo reverts a commit, cleanup ends it.
+
+    Both front ends drive this: the standalone agent calls commit then cleanup in one go;
+    the AgentX subagent maps TestSet to `MibView.begin_set`, then CommitSet, UndoSet and
+    CleanupSet to these methods.
+    """
+
+    def commit(self) -> None:
+        raise SetError("commitFailed", 1)
+
+    def undo(self) -> None:
+        raise SetError("undoFailed", 1)
+
+    def cleanup(self) -> None:
+        return None
+
 
 @dataclass(slots=True)
 class Column:
@@ -205,6 +253,16 @@ class MibView:
                 return base + found[0], found[1]
             i += 1
         return END_OF_MIB_VIEW
+
+    def begin_set(self, varbinds: list[tuple[Oid, Value]]) -> SetTransaction:
+        """Validate every varbind of one SET request (values as `get` returns them).
+
+        Raises SetError with the status and index of the first varbind that fails. Nothing
+        is writable yet: writes come with the live-reconfiguration work.
+        """
+        if varbinds:
+            raise SetError("notWritable", 1)
+        return SetTransaction()
 
     def walk(self, start: Oid = (), now: float | None = None) -> Iterator[tuple[Oid, Value]]:
         """Every instance after `start`, in order (used by tests and the exporter check)."""
