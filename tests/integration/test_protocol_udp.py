@@ -5,13 +5,20 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
 from scapy.all import UDP, rdpcap
 
 from tests.integration.scapy_requests import build, exchange, ntp_id, register_via_scapy
 
-PCAP = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "pcaps" / "course-foreign-agent.pcap"
-)
+PCAP_NAME = Path("shared/data/pcaps/course-foreign-agent.pcap")
+
+
+def find_pcap() -> Path:
+    """The capture lives in the project's shared folder, beside the checkout (not in git)."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / PCAP_NAME).is_file():
+            return folder / PCAP_NAME
+    pytest.skip(f"{PCAP_NAME} not found beside the checkout")
 DEMO_KEY = b"integration-test-key-0123"
 
 
@@ -72,7 +79,8 @@ def test_unauthenticated_request_dropped_silently_and_counted(agent):
 
 
 def test_captured_traffic_replayed_into_both_agents(agent):
-    packets = [p for p in rdpcap(str(PCAP)) if UDP in p and 434 in (p[UDP].sport, p[UDP].dport)]
+    packets = rdpcap(str(find_pcap()))
+    packets = [p for p in packets if UDP in p and 434 in (p[UDP].sport, p[UDP].dport)]
     payloads = [bytes(p[UDP].payload) for p in packets]
     requests = sum(1 for p in payloads if p[0] == 1)
     replies = sum(1 for p in payloads if p[0] == 3)
