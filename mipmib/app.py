@@ -17,7 +17,7 @@ from mipmib.core.advertisement import (
     AdvertisementSettings,
 )
 from mipmib.core.entity import MobilityEntity
-from mipmib.core.foreign_agent import ForeignAgent, ForeignAgentSettings
+from mipmib.core.foreign_agent import CareOfAddress, ForeignAgent, ForeignAgentSettings
 from mipmib.core.home_agent import HomeAgent, HomeAgentSettings
 from mipmib.core.mobile_node import MobileNode, MobileNodeSettings
 from mipmib.core.security import Peer, SecurityAssociation, SecurityAssociations, ViolationLog
@@ -27,6 +27,7 @@ from mipmib.mib.objects import build_view
 from mipmib.mib.schema import Schema
 from mipmib.mib.tree import MibView
 from mipmib.snmp.standalone import StandaloneAgent
+from mipmib.store import ConfigStore
 
 log = logging.getLogger("mipmib")
 
@@ -100,7 +101,9 @@ def build_entity(settings: Settings, now: float) -> MobilityEntity:
             reverse_tunnel=c.reverse_tunnel,
             strict_reserved_bits=c.strict_reserved_bits,
         )
-        fa_settings.care_of_addresses.update(m.ip_to_int(a) for a in c.care_of_addresses)
+        fa_settings.care_of_addresses.update(
+            (m.ip_to_int(a), CareOfAddress()) for a in c.care_of_addresses
+        )
         entity.foreign_agent = ForeignAgent(fa_settings, associations, violations)
     return entity
 
@@ -153,12 +156,14 @@ class Running:
     snmp: StandaloneAgent
     metrics: asyncio.Server
     transports: list[asyncio.DatagramTransport]
+    store: ConfigStore
 
     def close(self) -> None:
         for transport in self.transports:
             transport.close()
         self.metrics.close()
         self.snmp.close()
+        self.store.close()
 
 
 async def start(settings: Settings) -> Running:
@@ -166,6 +171,7 @@ async def start(settings: Settings) -> Running:
     entity = build_entity(settings, time.time())
     schema = Schema.load()
     view = build_view(entity, schema, time.time)
+    store = open_store(settings, schema, view)
     transports = []
     for agent, address, port, role in (
         (
@@ -190,7 +196,18 @@ async def start(settings: Settings) -> Running:
     metrics = await serve_metrics(
         MibExposition(view, schema, entity), settings.metrics.address, settings.metrics.port
     )
-    return Running(entity, view, snmp, metrics, transports)
+    return Running(entity, view, snmp, metrics, transports, store)
+
+
+def open_store(settings: Settings, schema: Schema, view: MibView) -> ConfigStore:
+    """The run-time changes: replayed over the configuration file, then recorded."""
+    secrets = [schema.oid(name) for name in ("mipSecKey", "mipSecurityKey")]
+    store = ConfigStore(settings.state_dir, secrets)
+    applied, skipped = store.replay(view)
+    if applied or skipped:
+        log.info("restored %d stored SET requests (%d no longer applied)", applied, skipped)
+    store.attach(view)
+    return store
 
 
 async def run(settings: Settings, demo_mns: int) -> None:

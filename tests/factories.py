@@ -6,7 +6,7 @@ import ipaddress
 
 from mipmib.core import auth
 from mipmib.core import messages as m
-from mipmib.core.foreign_agent import ForeignAgent, ForeignAgentSettings
+from mipmib.core.foreign_agent import CareOfAddress, ForeignAgent, ForeignAgentSettings
 from mipmib.core.home_agent import HomeAgent, HomeAgentSettings
 from mipmib.core.security import SecurityAssociation, SecurityAssociations, ViolationLog
 
@@ -43,7 +43,7 @@ def foreign_agent(sas: SecurityAssociations | None = None, max_lifetime: int = 6
         sas or SecurityAssociations(),
         ViolationLog(),
     )
-    fa.settings.care_of_addresses.add(FA_ADDR)
+    fa.settings.care_of_addresses[FA_ADDR] = CareOfAddress()
     fa.settings.advertisement.max_reg_lifetime = max_lifetime
     return fa
 

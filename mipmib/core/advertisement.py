@@ -32,3 +32,5 @@ class AdvertisementSettings:
     registration_required: bool = True
     busy: bool = False
     challenge_window: int = 2
+    status: int = 1  # RowStatus of the row in maAdvConfigTable / maAdvertConfTable
+    storage: int = 3  # StorageType nonVolatile(3)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mipmib.core.advertisement import AdvertisementSettings
+from sortedcontainers import SortedDict
+
+from mipmib.core.advertisement import SERVICE_FOREIGN_AGENT, AdvertisementSettings
 from mipmib.core.foreign_agent import ForeignAgent
 from mipmib.core.home_agent import HomeAgent
 from mipmib.core.security import SecurityAssociations, ViolationLog
@@ -37,6 +39,20 @@ class MobilityEntity:
         for agent in (self.home_agent, self.foreign_agent):
             if agent is not None:
                 agent.enabled = value
+
+    def interfaces_by_address(self) -> SortedDict:
+        """Advertisement rows by interface address (maAdvConfigTable)."""
+        return SortedDict((i.interface_address, i) for i in self.interfaces)
+
+    def interfaces_by_if_index(self) -> SortedDict:
+        """Advertisement rows by ifIndex (maAdvertConfTable)."""
+        return SortedDict((i.if_index, i) for i in self.interfaces)
+
+    def foreign_agent_interfaces(self) -> SortedDict:
+        """The interfaces the foreign agent serves, by ifIndex (faAdvertConfTable)."""
+        return SortedDict(
+            (i.if_index, i) for i in self.interfaces if i.service & SERVICE_FOREIGN_AGENT
+        )
 
     def uptime_ticks(self, when: float | None) -> int:
         """A TimeStamp: hundredths of a second since start, 0 for 'never'."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from sortedcontainers import SortedDict, SortedSet
+from sortedcontainers import SortedDict
 
 from mipmib.core import auth
 from mipmib.core import messages as m
@@ -69,7 +69,7 @@ class ForeignAgentSettings:
     address: int
     port: int = 434
     advertisement: AdvertisementSettings | None = None
-    care_of_addresses: SortedSet = field(default_factory=SortedSet)
+    care_of_addresses: SortedDict = field(default_factory=SortedDict)  # int -> CareOfAddress
     home_agent_port: int = 434
     pending_timeout: float = 7.0
     max_pending: int = 10_000
@@ -89,6 +89,14 @@ class ForeignAgentSettings:
         """The registration lifetime ceiling this FA advertises and enforces."""
         assert self.advertisement is not None
         return self.advertisement.max_reg_lifetime
+
+
+@dataclass(slots=True)
+class CareOfAddress:
+    """A care-of address the FA may offer (a faCOATable row)."""
+
+    status: int = 1  # RowStatus: only active(1) addresses are offered
+    storage: int = 3  # StorageType nonVolatile(3)
 
 
 @dataclass(slots=True)
@@ -196,7 +204,7 @@ class ForeignAgent:
         if (
             request.lifetime
             and not request.flags & m.FLAG_D
-            and request.care_of_address not in settings.care_of_addresses
+            and not _offered(settings.care_of_addresses, request.care_of_address)
         ):
             self.counters["faInvalidCareOfAddress"] += 1
             return self._deny(request, 77, source)
@@ -387,3 +395,8 @@ class ForeignAgent:
         self.visitors.pop(visitor.home_address, None)
         if self.by_source.get(visitor.source[0]) is visitor:
             del self.by_source[visitor.source[0]]
+
+
+def _offered(care_of_addresses: SortedDict, address: int) -> bool:
+    row = care_of_addresses.get(address)
+    return row is not None and row.status == 1

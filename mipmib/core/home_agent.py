@@ -219,9 +219,11 @@ class HomeAgent:
                 if self.associations.first_for_peer(home, Peer.MOBILE_NODE)
                 else ViolationReason.NO_MOBILITY_SECURITY_ASSOCIATION
             )
-            self._violation(source[0], reason, now, request, spi)
-            self.counters["droppedUnauthenticated"] += 1
-            return []
+            # RFC 5944 lets us drop this silently; we deny with 131 so that the node (and
+            # its operator) learn why, e.g. after its association was destroyed over SNMP.
+            # The reply cannot be signed: there is no key.
+            self._violation(source[0], reason, now, request, spi, 131)
+            return self._deny(request, None, 131, source, now)
         if not auth.verify_auth_extension(request.raw, mhae, sa.key, sa.algorithm):
             self._violation(source[0], ViolationReason.BAD_AUTHENTICATOR, now, request, spi, 131)
             return self._deny(request, sa, 131, source, now)
@@ -302,9 +304,9 @@ class HomeAgent:
         return True
 
     def _reply_identification(
-        self, request_id: int, sa: SecurityAssociation, now: float, id_mismatch: bool
+        self, request_id: int, sa: SecurityAssociation | None, now: float, id_mismatch: bool
     ) -> int:
-        if sa.replay == ReplayMethod.NONCES:
+        if sa is not None and sa.replay == ReplayMethod.NONCES:
             sa.nonce = secrets.randbits(32)
             return auth.nonce_mismatch_identification(request_id, sa.nonce)
         if id_mismatch:
@@ -314,7 +316,7 @@ class HomeAgent:
     def _reply(
         self,
         request: m.RegistrationRequest,
-        sa: SecurityAssociation,
+        sa: SecurityAssociation | None,
         code: int,
         lifetime: int,
         source: Address,
@@ -328,9 +330,9 @@ class HomeAgent:
             home_agent=self.settings.address,
             identification=self._reply_identification(request.identification, sa, now, id_mismatch),
         )
-        payload = auth.append_auth_extension(
-            m.encode_reply(reply), m.EXT_MHAE, sa.spi, sa.key, sa.algorithm
-        )
+        payload = m.encode_reply(reply)
+        if sa is not None:
+            payload = auth.append_auth_extension(payload, m.EXT_MHAE, sa.spi, sa.key, sa.algorithm)
         self.counters[HA_CODE_COUNTERS.get(code, "haReasonUnspecified")] += 1
         self.counters["haRegRepliesSent"] += 1
         if request.lifetime == 0:
@@ -344,7 +346,14 @@ class HomeAgent:
         return self._reply(request, sa, code, lifetime, source, now)
 
     def _deny(self, request, sa, code, source, now, id_mismatch=False) -> list[Datagram]:
-        node = self._node(request.home_address)
+        # per-node rows exist for nodes we hold an association with (or held one)
+        node = (
+            self._node(request.home_address)
+            if sa is not None
+            else self.nodes.get(request.home_address)
+        )
+        if node is None:
+            return self._reply(request, sa, code, request.lifetime, source, now, id_mismatch)
         node.denied += 1
         node.recent_denied = now
         node.recent_denied_code = code

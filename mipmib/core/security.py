@@ -13,6 +13,8 @@ from sortedcontainers import SortedDict
 
 from mipmib.core.auth import Algorithm
 
+ACTIVE = 1  # RowStatus active
+
 
 class ReplayMethod(enum.IntEnum):
     """Replay protection of an association (values as in mipSecReplayMethod)."""
@@ -52,6 +54,9 @@ class SecurityAssociation:
     replay: ReplayMethod = ReplayMethod.TIMESTAMPS
     replay_window: int = 7
     kind: Peer = Peer.MOBILE_NODE
+    status: int = 1  # RowStatus: only active(1) associations authenticate anything
+    storage: int = 3  # StorageType nonVolatile(3)
+    peer_nai: bytes = b""
     # replay state: last accepted identification (timestamps) or nonce we issued last (nonces)
     last_identification: int | None = None
     nonce: int | None = None
@@ -77,13 +82,13 @@ class SecurityAssociations:
 
     def get(self, peer: int, spi: int, kind: Peer) -> SecurityAssociation | None:
         sa = self.by_index.get((peer, spi))
-        return sa if sa is not None and sa.kind is kind else None
+        return sa if sa is not None and sa.kind is kind and sa.status == ACTIVE else None
 
     def first_for_peer(self, peer: int, kind: Peer) -> SecurityAssociation | None:
         """The lowest-SPI association of this kind with this peer, if any."""
         for key in self.by_index.irange((peer, 0), (peer, 0xFFFFFFFF)):
             sa = self.by_index[key]
-            if sa.kind is kind:
+            if sa.kind is kind and sa.status == ACTIVE:
                 return sa
         return None
 

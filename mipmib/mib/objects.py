@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sortedcontainers import SortedDict
-
 from mipmib.core.advertisement import AdvertisementSettings
 from mipmib.core.auth import Algorithm
 from mipmib.core.entity import MobilityEntity
@@ -20,11 +18,11 @@ from mipmib.core.foreign_agent import FA_COUNTERS, ForeignAgent, Visitor
 from mipmib.core.home_agent import HA_COUNTERS, Binding, HomeAgent, NodeCounters
 from mipmib.core.security import SecurityAssociation
 from mipmib.mib.schema import Schema
+from mipmib.mib.settable import register_writers
 from mipmib.mib.tree import Column, MibView, Oid, Scalar, Table
 
 TRUE, FALSE = 1, 2
-ROW_ACTIVE = 1
-STORAGE_VOLATILE, STORAGE_NONVOLATILE = 2, 3
+STORAGE_VOLATILE = 2
 ID_TYPE_IPADDRESS = 2
 
 NOT_SERVED: dict[str, str] = {
@@ -186,6 +184,7 @@ def build_view(entity: MobilityEntity, schema: Schema, clock: Callable[[], float
         _foreign_agent(b, entity, entity.foreign_agent)
     if entity.home_agent is not None:
         _home_agent(b, entity, entity.home_agent)
+    register_writers(view, schema, entity)
     view.served = b.served  # type: ignore[attr-defined]
     return view
 
@@ -253,10 +252,10 @@ def _security(b: MibBuilder, entity: MobilityEntity) -> None:
             "mipSecurityKey": lambda sa, now: b"",
             "mipSecurityReplayMethod": lambda sa, now: int(sa.replay),
             "mipSecurityReplayTime": lambda sa, now: sa.replay_window,
-            "mipSecurityPeerNAI": lambda sa, now: b"",
+            "mipSecurityPeerNAI": lambda sa, now: sa.peer_nai,
             "mipSecurityPeerIpAddress": lambda sa, now: sa.peer,
-            "mipSecurityStatus": lambda sa, now: ROW_ACTIVE,
-            "mipSecurityStorageType": lambda sa, now: STORAGE_NONVOLATILE,
+            "mipSecurityStatus": lambda sa, now: sa.status,
+            "mipSecurityStorageType": lambda sa, now: sa.storage,
         },
     )
     b.table(
@@ -284,8 +283,6 @@ def _violation_columns(uptime: Callable[[float | None], int]) -> dict:
 
 
 def _advertisement(b: MibBuilder, entity: MobilityEntity) -> None:
-    by_address = SortedDict((i.interface_address, i) for i in entity.interfaces)
-    by_if_index = SortedDict((i.if_index, i) for i in entity.interfaces)
     common: dict[str, Callable[[AdvertisementSettings, float], Any]] = {
         "MaxRegLifetime": lambda a, now: a.max_reg_lifetime,
         "PrefixLengthInclusion": lambda a, now: truth(a.prefix_length_inclusion),
@@ -297,32 +294,31 @@ def _advertisement(b: MibBuilder, entity: MobilityEntity) -> None:
     }
     b.table(
         "maAdvConfigEntry",
-        lambda: by_address,
+        entity.interfaces_by_address,
         _encode_ip,
         _decode_ip,
-        {**{f"maAdv{k}": v for k, v in common.items()}, "maAdvStatus": lambda a, now: ROW_ACTIVE},
+        {**{f"maAdv{k}": v for k, v in common.items()}, "maAdvStatus": lambda a, now: a.status},
     )
     b.scalar("maAdvertisementsSent", lambda now: 0)
     b.scalar("maAdvsSentForSolicitation", lambda now: 0)
     b.scalar("maSolicitationsReceived", lambda now: 0)
     b.table(
         "maAdvertConfEntry",
-        lambda: by_if_index,
+        entity.interfaces_by_if_index,
         _encode_if_index,
         _decode_if_index,
         {
             **{f"maAdvert{k}": v for k, v in common.items()},
             "maAdvertService": lambda a, now: bytes([a.service]),
             "maAdvertNetworkNAI": lambda a, now: a.network_nai,
-            "maAdvertStatus": lambda a, now: ROW_ACTIVE,
-            "maAdvertStorageType": lambda a, now: STORAGE_NONVOLATILE,
+            "maAdvertStatus": lambda a, now: a.status,
+            "maAdvertStorageType": lambda a, now: a.storage,
         },
     )
-    fa_interfaces = SortedDict((i.if_index, i) for i in entity.interfaces if i.service & 0x80)
     if entity.foreign_agent is not None:
         b.table(
             "faAdvertConfEntry",
-            lambda: fa_interfaces,
+            entity.foreign_agent_interfaces,
             _encode_if_index,
             _decode_if_index,
             {
@@ -348,15 +344,14 @@ def _visitor_columns(prefix: str, signed: bool) -> dict[str, Callable[[Visitor, 
 
 
 def _foreign_agent(b: MibBuilder, entity: MobilityEntity, fa: ForeignAgent) -> None:
-    coas = SortedDict((c, c) for c in fa.settings.care_of_addresses)
     b.table(
         "faCOAEntry",
-        lambda: coas,
+        lambda: fa.settings.care_of_addresses,
         _encode_ip,
         _decode_ip,
         {
-            "faCOAStatus": lambda c, now: ROW_ACTIVE,
-            "faCOAStorageType": lambda c, now: STORAGE_NONVOLATILE,
+            "faCOAStatus": lambda c, now: c.status,
+            "faCOAStorageType": lambda c, now: c.storage,
         },
     )
     adv = fa.settings.advertisement

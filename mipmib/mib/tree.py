@@ -17,6 +17,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mipmib.mib.schema import MibObject
+from mipmib.mib.transaction import (
+    Change,
+    RowError,
+    ScalarWriter,
+    SetError,
+    SetTransaction,
+    TableWriter,
+    WritableColumn,
+    check_value,
+    plan_row,
+)
+
+__all__ = ["Column", "MibView", "Scalar", "SetError", "SetTransaction", "Table"]
+
 Oid = tuple[int, ...]
 Value = tuple[str, Any]
 
@@ -51,54 +66,6 @@ END_OF_MIB_VIEW = _Exception("endOfMibView")
 
 Getter = Callable[[Any, float], Any]
 
-# SNMP error-status names a SET can fail with (RFC 3416), as the front ends spell them.
-SET_ERRORS = frozenset(
-    {
-        "tooBig",
-        "noAccess",
-        "wrongType",
-        "wrongLength",
-        "wrongEncoding",
-        "wrongValue",
-        "noCreation",
-        "inconsistentValue",
-        "resourceUnavailable",
-        "commitFailed",
-        "undoFailed",
-        "notWritable",
-        "inconsistentName",
-        "genErr",
-    }
-)
-
-
-class SetError(Exception):
-    """A SET refused: the RFC 3416 error-status name and the 1-based varbind index."""
-
-    def __init__(self, status: str, index: int) -> None:
-        assert status in SET_ERRORS, status
-        super().__init__(f"{status} at varbind {index}")
-        self.status = status
-        self.index = index
-
-
-class SetTransaction:
-    """A validated SET request: commit applies it, undo reverts a commit, cleanup ends it.
-
-    Both front ends drive this: the standalone agent calls commit then cleanup in one go;
-    the AgentX subagent maps TestSet to `MibView.begin_set`, then CommitSet, UndoSet and
-    CleanupSet to these methods.
-    """
-
-    def commit(self) -> None:
-        raise SetError("commitFailed", 1)
-
-    def undo(self) -> None:
-        raise SetError("undoFailed", 1)
-
-    def cleanup(self) -> None:
-        return None
-
 
 @dataclass(slots=True)
 class Column:
@@ -116,6 +83,8 @@ class Scalar:
     oid: Oid
     base_type: str
     read: Callable[[float], Any]
+    write: MibObject | None = None  # the schema object, when writable
+    writer: ScalarWriter | None = None
 
     def get(self, suffix: Oid, now: float) -> Value | _Exception:
         if suffix != (0,):
@@ -141,6 +110,9 @@ class Table:
     rows: Callable[[], Any]
     encode: Callable[[Any], Oid]
     decode: Callable[[Oid], Any]
+    writer: TableWriter | None = None
+    writable: dict[int, MibObject] = field(default_factory=dict)  # column number -> object
+    status_column: int | None = None  # the RowStatus column, if the table has one
     _numbers: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -213,6 +185,8 @@ class MibView:
         self.clock = clock
         self._oids: list[Oid] = []
         self._nodes: list[Node] = []
+        self.on_commit: list = []  # called with each committed SetTransaction (the store)
+        self.on_undo: list = []
 
     def register(self, node: Node) -> None:
         i = bisect.bisect_left(self._oids, node.oid)
@@ -223,6 +197,13 @@ class MibView:
 
     def nodes(self) -> Iterator[Node]:
         return iter(self._nodes)
+
+    def node_at(self, oid: Oid) -> Node:
+        """The scalar or table registered at exactly this OID."""
+        i = self._owner(oid)
+        if i < 0 or self._oids[i] != oid:
+            raise KeyError(oid)
+        return self._nodes[i]
 
     def _owner(self, oid: Oid) -> int:
         """Index of the last node whose OID is <= oid."""
@@ -255,14 +236,52 @@ class MibView:
         return END_OF_MIB_VIEW
 
     def begin_set(self, varbinds: list[tuple[Oid, Value]]) -> SetTransaction:
-        """Validate every varbind of one SET request (values as `get` returns them).
+        """Check every varbind of one SET request and plan its changes; apply nothing.
 
-        Raises SetError with the status and index of the first varbind that fails. Nothing
-        is writable yet: writes come with the live-reconfiguration work.
+        Values come as `get` returns them. Raises SetError with the status and the index of
+        the varbind to blame.
         """
-        if varbinds:
-            raise SetError("notWritable", 1)
-        return SetTransaction()
+        scalars: list[tuple[Scalar, Any, int]] = []
+        rows: dict[tuple[int, Any], tuple[Table, Any, dict[int, WritableColumn]]] = {}
+        for index, (oid, (base_type, value)) in enumerate(varbinds, 1):
+            i = self._owner(oid)
+            base = self._oids[i] if i >= 0 else ()
+            if i < 0 or oid[: len(base)] != base or len(oid) == len(base):
+                raise SetError("notWritable", index)
+            node, suffix = self._nodes[i], oid[len(base) :]
+            if isinstance(node, Scalar):
+                if node.writer is None or node.write is None:
+                    raise SetError("notWritable", index)
+                if suffix != (0,):
+                    raise SetError("noCreation", index)
+                _check(node.write, base_type, value, index)
+                scalars.append((node, value, index))
+                continue
+            obj = node.writable.get(suffix[0])
+            if obj is None or node.writer is None:
+                raise SetError("notWritable", index)
+            _check(obj, base_type, value, index)
+            key = node.decode(suffix[1:])
+            if key is None:
+                raise SetError("noCreation", index)
+            _, _, columns = rows.setdefault((i, key), (node, key, {}))
+            columns[suffix[0]] = WritableColumn(obj, value, index)
+        changes: list[Change] = []
+        for node, value, index in scalars:
+            assert node.writer is not None
+            try:
+                change = node.writer.prepare(value)
+            except RowError as exc:
+                raise SetError(exc.status, index) from None
+            change.index = index
+            changes.append(change)
+        for table, key, columns in rows.values():
+            assert table.writer is not None
+            planned = plan_row(table.writer, key, columns, table.status_column)
+            if planned is not None:
+                changes.append(planned)
+        changes.sort(key=lambda c: c.index)
+        return SetTransaction(varbinds, changes, list(self.on_commit), list(self.on_undo))
 
     def walk(self, start: Oid = (), now: float | None = None) -> Iterator[tuple[Oid, Value]]:
         """Every instance after `start`, in order (used by tests and the exporter check)."""
@@ -274,3 +293,9 @@ class MibView:
             assert isinstance(found, tuple)
             yield found
             oid = found[0]
+
+
+def _check(obj: MibObject, base_type: str, value: Any, index: int) -> None:
+    error = check_value(obj, base_type, value)
+    if error is not None:
+        raise SetError(error, index)

@@ -15,10 +15,11 @@ from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.proto.api import v2c
 from pysnmp.smi import error as smi_error
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
-from mipmib.mib.tree import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, MibView
+from mipmib.mib.tree import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, MibView, SetError
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,65 @@ class ViewInstrumentation(AbstractMibInstrumController):
                 out.append((name, rfc1905.endOfMibView))
         return out
 
-    def write_variables(self, *var_binds: Any, **context: Any) -> list:
-        # Writes arrive with the live-reconfiguration work; until then nothing is writable.
-        raise smi_error.NotWritableError(name=var_binds[0][0], idx=0)
+
+_FROM_TAG: dict[Any, tuple[str, Callable[[Any], Any]]] = {
+    rfc1902.Integer32.tagSet: ("Integer32", int),
+    rfc1902.OctetString.tagSet: ("OctetString", lambda v: v.asOctets()),
+    rfc1902.IpAddress.tagSet: ("IpAddress", lambda v: int.from_bytes(v.asOctets(), "big")),
+    rfc1902.Counter32.tagSet: ("Counter32", int),
+    rfc1902.Gauge32.tagSet: ("Gauge32", int),
+    rfc1902.TimeTicks.tagSet: ("TimeTicks", int),
+    rfc1902.Counter64.tagSet: ("Counter64", int),
+    rfc1902.ObjectName.tagSet: ("ObjectIdentifier", tuple),
+}
+
+
+def from_pysnmp(value: Any) -> tuple[str, Any]:
+    """A decoded SET value in the view's representation; unknown types as ("", None)."""
+    found = _FROM_TAG.get(value.tagSet)
+    if found is None:
+        return "", None
+    base_type, convert = found
+    return base_type, convert(value)
+
+
+class ViewSetResponder(cmdrsp.SetCommandResponder):
+    """SET through the view's transaction, with the error index RFC 3416 asks for.
+
+    pysnmp's own responder resets the error index to 1 whenever the request has more
+    varbinds than the index, so the PDU is answered here instead.
+    """
+
+    def __init__(self, snmp_engine: Any, snmp_context: Any, view: MibView) -> None:
+        super().__init__(snmp_engine, snmp_context)
+        self.view = view
+
+    def handle_management_operation(
+        self, snmpEngine: Any, stateReference: Any, contextName: Any, PDU: Any
+    ) -> None:
+        var_binds = v2c.apiPDU.get_varbinds(PDU)
+        status, index = self._apply(snmpEngine, var_binds)
+        self.send_varbinds(snmpEngine, stateReference, status, index, var_binds)
+        self.release_state_information(stateReference)
+
+    def _apply(self, engine: Any, var_binds: list) -> tuple[str | int, int]:
+        requested = []
+        for idx, (name, value) in enumerate(var_binds):
+            try:
+                if self.verify_access("write", (name, value), snmpEngine=engine, idx=idx):
+                    return "noAccess", idx + 1
+            except smi_error.AuthorizationError:
+                return "authorizationError", idx + 1
+            requested.append((tuple(name), from_pysnmp(value)))
+        try:
+            tx = self.view.begin_set(requested)
+            tx.commit()
+            tx.cleanup()
+        except SetError as exc:
+            return exc.status, exc.index
+        # OIDs only: values are left out of logs (keys must never appear there)
+        log.info("SET committed: %s", " ".join(".".join(map(str, o)) for o, _ in requested))
+        return 0, 0
 
 
 class StandaloneAgent:
@@ -129,7 +186,7 @@ class StandaloneAgent:
         cmdrsp.GetCommandResponder(self.engine, self.context)
         cmdrsp.NextCommandResponder(self.engine, self.context)
         cmdrsp.BulkCommandResponder(self.engine, self.context)
-        cmdrsp.SetCommandResponder(self.engine, self.context)
+        ViewSetResponder(self.engine, self.context, view)
         log.info("SNMP agent listening on %s:%d (v1/v2c read-only)", address, port)
 
     def close(self) -> None:

@@ -98,10 +98,19 @@ def test_bad_authenticator_131_and_violation():
 def test_unauthenticated_dropped_silently_and_counted():
     ha = home_agent("10.0.0.1")
     assert ha.handle(request(sign=False), SRC, NOW) == []
-    assert ha.handle(request(home="10.9.9.9"), SRC, NOW) == []
-    assert ha.counters["droppedUnauthenticated"] == 2
-    assert ha.counters["haRegRequestsReceived"] == 2
-    assert ha.violations.total == 2
+    assert ha.counters["droppedUnauthenticated"] == 1
+    assert ha.counters["haRegRequestsReceived"] == 1
+    assert ha.violations.total == 1
+
+
+def test_unknown_association_denied_131_unsigned():
+    ha = home_agent("10.0.0.1")
+    out = ha.handle(request(home="10.9.9.9"), SRC, NOW)
+    rep = m.decode_reply(out[0].payload)
+    assert rep.code == 131 and rep.extensions == []
+    assert ha.counters["haMNAuthenticationFailure"] == 1
+    assert ha.violations.by_address[SRC[0]].reason == 1  # noMobilitySecurityAssociation
+    assert ip("10.9.9.9") not in ha.nodes  # no per-node row for strangers
 
 
 def test_unknown_home_agent_136():
