@@ -26,6 +26,7 @@ from mipmib.exporter.prometheus import MibExposition, serve_metrics
 from mipmib.mib.objects import build_view
 from mipmib.mib.schema import Schema
 from mipmib.mib.tree import MibView
+from mipmib.snmp.access import new_engine
 from mipmib.snmp.standalone import StandaloneAgent
 from mipmib.store import ConfigStore
 
@@ -192,7 +193,13 @@ async def start(settings: Settings) -> Running:
         transport, _ = await serve_agent(agent, address, port)
         transports.append(transport)
         log.info("%s listening on %s:%d", role, address, port)
-    snmp = StandaloneAgent(view, settings.snmp.address, settings.snmp.port, settings.snmp.community)
+    snmp = StandaloneAgent(
+        view,
+        settings.snmp.address,
+        settings.snmp.port,
+        settings.snmp.community,
+        new_engine(settings.snmp, settings.state_dir),
+    )
     metrics = await serve_metrics(
         MibExposition(view, schema, entity), settings.metrics.address, settings.metrics.port
     )

@@ -8,6 +8,7 @@ silently leave a default in place.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -25,11 +26,36 @@ class ConfigError(Exception):
     """A configuration problem, phrased for the operator."""
 
 
+AUTH_PROTOCOLS = ("SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512")
+PRIV_PROTOCOLS = ("none", "AES-128", "AES-192", "AES-256")
+MIN_V3_KEY = 8  # characters, as RFC 3414 (A.1) and net-snmp ask of pass phrases
+
+
+@dataclass(slots=True)
+class V3UserSettings:
+    """An SNMPv3 (USM) user. The keys never show in reprs, logs or error messages."""
+
+    name: str
+    auth_protocol: str
+    priv_protocol: str  # "none": authNoPriv only
+    access: str  # "read" or "write" (write needs authPriv)
+    auth_key: str | None = field(default=None, repr=False)
+    priv_key: str | None = field(default=None, repr=False)
+    unavailable: str | None = None  # why the user is left out, e.g. an unset variable
+
+
+def _loopback() -> list[ipaddress.IPv4Network]:
+    return [ipaddress.IPv4Network("127.0.0.0/8")]
+
+
 @dataclass(slots=True)
 class SnmpSettings:
     address: str = "127.0.0.1"
     port: int = 1161
     community: str = "public"
+    # v1/v2c requests are answered only from these source networks
+    community_sources: list[ipaddress.IPv4Network] = field(default_factory=_loopback)
+    v3_users: list[V3UserSettings] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -257,6 +283,100 @@ def _foreign_agent(r: _Reader) -> ForeignAgentConfig | None:
     return config
 
 
+def _v3_key(r: _Reader, kind: str) -> tuple[str | None, str | None]:
+    """(key, why it is unavailable) from `<kind>_key` or `<kind>_key_env`; never echoes it."""
+    inline, env = f"{kind}_key", f"{kind}_key_env"
+    r.used.update((inline, env))
+    if (inline in r.data) == (env in r.data):
+        raise r.error(None, f"give exactly one of '{inline}' and '{env}'")
+    if inline in r.data:
+        value = r.data[inline]
+        if not isinstance(value, str):
+            raise r.error(inline, f"expected str, got {type(value).__name__}")
+        key, source = value, inline
+    else:
+        variable = r.get(env, str)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable):
+            raise r.error(env, f"not an environment variable name: {variable!r}")
+        key = os.environ.get(variable)
+        if not key:
+            return None, f"environment variable {variable} is not set"
+        source = env
+    if len(key) < MIN_V3_KEY:
+        what = "key" if source == inline else f"value of ${r.data[env]}"
+        raise r.error(source, f"the {what} is too short: at least {MIN_V3_KEY} characters")
+    return key, None
+
+
+_ALIASES = {"SHA-1": "SHA", "AES": "AES-128"}  # net-snmp's spellings
+
+
+def _choice(r: _Reader, key: str, choices: tuple[str, ...], default: Any = ...) -> str:
+    value = r.get(key, str, default)
+    value = _ALIASES.get(value, value)
+    if value not in choices:
+        raise r.error(key, f"choose one of {list(choices)}, got {value!r}")
+    return value
+
+
+def _v3_user(r: _Reader) -> V3UserSettings:
+    name = r.get("name", str)
+    if not 1 <= len(name.encode()) <= 32 or not name.isprintable():
+        raise r.error("name", f"1 to 32 printable characters, got {name!r}")
+    auth_protocol = _choice(r, "auth_protocol", AUTH_PROTOCOLS)
+    auth_key, unavailable = _v3_key(r, "auth")
+    priv_protocol = _choice(r, "priv_protocol", PRIV_PROTOCOLS, "none")
+    priv_key = None
+    if priv_protocol != "none":
+        priv_key, priv_unavailable = _v3_key(r, "priv")
+        unavailable = unavailable or priv_unavailable
+    elif "priv_key" in r.data or "priv_key_env" in r.data:
+        raise r.error(None, "a priv key without priv_protocol: set priv_protocol too")
+    access = _choice(r, "access", ("read", "write"), "read")
+    if access == "write" and priv_protocol == "none":
+        raise r.error("access", "write access needs privacy (authPriv): set priv_protocol")
+    r.finish()
+    return V3UserSettings(
+        name=name,
+        auth_protocol=auth_protocol,
+        priv_protocol=priv_protocol,
+        access=access,
+        auth_key=auth_key,
+        priv_key=priv_key,
+        unavailable=unavailable,
+    )
+
+
+def _snmp(r: _Reader) -> SnmpSettings:
+    sources = r.get("community_sources", list, ["127.0.0.0/8"])
+    networks = []
+    for text in sources:
+        try:
+            networks.append(ipaddress.IPv4Network(text))
+        except (ValueError, TypeError):
+            raise r.error("community_sources", f"not an IPv4 network: {text!r}") from None
+    r.used.add("v3_users")
+    entries = r.data.get("v3_users", [])
+    if not isinstance(entries, list):
+        raise r.error("v3_users", "expected [[snmp.v3_users]] entries")
+    users: list[V3UserSettings] = []
+    for i, entry in enumerate(entries):
+        entry_r = _Reader(r.source, r.lines, entry, f"snmp.v3_users[{i}]")
+        user = _v3_user(entry_r)
+        if any(u.name == user.name for u in users):
+            raise entry_r.error("name", f"duplicate user name {user.name!r}")
+        users.append(user)
+    settings = SnmpSettings(
+        address=r.ipv4("address", "127.0.0.1"),
+        port=_port(r, "port", 1161),
+        community=r.get("community", str, "public"),
+        community_sources=networks,
+        v3_users=users,
+    )
+    r.finish()
+    return settings
+
+
 def _key(r: _Reader) -> bytes:
     if "key_hex" in r.data:
         text = r.get("key_hex", str)
@@ -330,13 +450,7 @@ def parse(text: str, source: str) -> Settings:
     if log_level not in ("debug", "info", "warning", "error"):
         raise agent.error("log_level", f"choose debug, info, warning or error, got {log_level!r}")
     agent.finish()
-    snmp_r = top.table("snmp") or _Reader(source, lines, {}, "snmp")
-    snmp = SnmpSettings(
-        address=snmp_r.ipv4("address", "127.0.0.1"),
-        port=_port(snmp_r, "port", 1161),
-        community=snmp_r.get("community", str, "public"),
-    )
-    snmp_r.finish()
+    snmp = _snmp(top.table("snmp") or _Reader(source, lines, {}, "snmp"))
     metrics_r = top.table("metrics") or _Reader(source, lines, {}, "metrics")
     metrics = MetricsSettings(
         address=metrics_r.ipv4("address", "127.0.0.1"), port=_port(metrics_r, "port", 9434)

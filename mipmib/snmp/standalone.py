@@ -19,7 +19,9 @@ from pysnmp.proto.api import v2c
 from pysnmp.smi import error as smi_error
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
+from mipmib.config import SnmpSettings
 from mipmib.mib.tree import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, MibView, SetError
+from mipmib.snmp.access import new_engine
 
 log = logging.getLogger(__name__)
 
@@ -164,21 +166,27 @@ class ViewSetResponder(cmdrsp.SetCommandResponder):
 class StandaloneAgent:
     """A pysnmp engine on one UDP address, serving the MIB view."""
 
-    def __init__(self, view: MibView, address: str, port: int, community: str) -> None:
+    def __init__(
+        self,
+        view: MibView,
+        address: str,
+        port: int,
+        community: str,
+        snmp_engine: engine.SnmpEngine | None = None,
+    ) -> None:
+        """`snmp_engine` comes from `mipmib.snmp.access.new_engine` (communities, USM users,
+        VACM, persistent engine ID and boots); without one, `community` alone reads."""
         self.view = view
         self.address = address
         self.port = port
-        self.engine = engine.SnmpEngine()
+        if snmp_engine is None:
+            snmp_engine = new_engine(SnmpSettings(community=community), None)
+        self.engine = snmp_engine
         config.add_transport(
             self.engine,
             udp.DOMAIN_NAME,
             udp.UdpTransport().open_server_mode((address, port)),
         )
-        config.add_v1_system(self.engine, "read-area", community)
-        for model in (1, 2):  # v1 and v2c
-            config.add_vacm_user(
-                self.engine, model, "read-area", "noAuthNoPriv", readSubTree=MIP_MIB
-            )
         self.context = context.SnmpContext(self.engine)
         # the default context answers from our view instead of pysnmp's own MIB tree
         self.context.unregister_context_name(b"")
@@ -187,7 +195,7 @@ class StandaloneAgent:
         cmdrsp.NextCommandResponder(self.engine, self.context)
         cmdrsp.BulkCommandResponder(self.engine, self.context)
         ViewSetResponder(self.engine, self.context, view)
-        log.info("SNMP agent listening on %s:%d (v1/v2c read-only)", address, port)
+        log.info("SNMP agent listening on %s:%d", address, port)
 
     def close(self) -> None:
         self.engine.close_dispatcher()
