@@ -117,6 +117,32 @@ class DemoSettings:
 
 
 @dataclass(slots=True)
+class AgentXSettings:
+    address: str | None = None  # "unix:/path" or "tcp:host:port"; None: no AgentX subagent
+    standalone: bool = True  # also run the standalone SNMP agent
+    priority: int = 127  # registration priority (lower wins)
+    context: str | None = None  # register in this non-default context
+    timeout: float = 5.0  # seconds to wait for the master's answers
+
+
+@dataclass(slots=True)
+class TrapTarget:
+    address: str
+    port: int = 162
+    community: str = "public"
+    kind: str = "trap"  # or "inform"
+    timeout: float = 1.0  # informs: seconds before a retry
+    retries: int = 2  # informs
+
+
+@dataclass(slots=True)
+class NotificationSettings:
+    rate: float = 2.0  # violations reported per second, on average
+    burst: int = 5  # reported at once before the rate applies
+    targets: list[TrapTarget] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Settings:
     source: str
     state_dir: Path
@@ -127,6 +153,8 @@ class Settings:
     foreign_agent: ForeignAgentConfig | None
     security_associations: list[SecurityAssociationConfig] = field(default_factory=list)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    agentx: AgentXSettings = field(default_factory=AgentXSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
 
 ENCAPSULATIONS = frozenset({"ipip", "gre", "minimal"})
@@ -436,6 +464,69 @@ def _security_association(r: _Reader) -> SecurityAssociationConfig:
     return config
 
 
+def _agentx(r: _Reader) -> AgentXSettings:
+    from mipmib.snmp.agentx.address import Address
+
+    address = r.get("address", str, None)
+    if address is not None:
+        try:
+            Address.parse(address)
+        except ValueError as exc:
+            raise r.error("address", str(exc)) from None
+    context = r.get("context", str, None)
+    settings = AgentXSettings(
+        address=address,
+        standalone=r.get("standalone", bool, True),
+        priority=r.integer("priority", 127, 1, 255),
+        context=context,
+        timeout=float(r.get("timeout", (int, float), 5)),
+    )
+    if not 0 < settings.timeout <= 255:
+        raise r.error("timeout", "must be between 0 and 255 seconds")
+    if not settings.standalone and address is None:
+        raise r.error("standalone", "turning the standalone agent off needs an AgentX address")
+    r.finish()
+    return settings
+
+
+def _trap_target(r: _Reader) -> TrapTarget:
+    kind = r.get("kind", str, "trap")
+    if kind not in ("trap", "inform"):
+        raise r.error("kind", f"choose 'trap' or 'inform', got {kind!r}")
+    target = TrapTarget(
+        address=r.ipv4("address"),
+        port=_port(r, "port", 162),
+        community=r.get("community", str, "public"),
+        kind=kind,
+        timeout=float(r.get("timeout", (int, float), 1)),
+        retries=r.integer("retries", 2, 0, 10),
+    )
+    if not 0 < target.timeout <= 60:
+        raise r.error("timeout", "must be between 0 and 60 seconds")
+    r.finish()
+    return target
+
+
+def _notifications(r: _Reader) -> NotificationSettings:
+    rate = float(r.get("rate", (int, float), 2))
+    if not 0 < rate <= 10_000:
+        raise r.error("rate", f"must be above 0 and at most 10000 per second, got {rate}")
+    r.used.add("targets")
+    entries = r.data.get("targets", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise r.error("targets", "expected [[notifications.targets]] entries")
+    settings = NotificationSettings(
+        rate=rate,
+        burst=r.integer("burst", 5, 1, 10_000),
+        targets=[
+            _trap_target(_Reader(r.source, r.lines, e, f"notifications.targets[{i}]"))
+            for i, e in enumerate(entries)
+        ],
+    )
+    r.finish()
+    return settings
+
+
 def parse(text: str, source: str) -> Settings:
     """Validate a configuration document."""
     lines = text.splitlines()
@@ -478,6 +569,10 @@ def parse(text: str, source: str) -> Settings:
         lifetime=demo_r.integer("lifetime", 300, 1, 65534),
     )
     demo_r.finish()
+    agentx = _agentx(top.table("agentx") or _Reader(source, lines, {}, "agentx"))
+    notifications = _notifications(
+        top.table("notifications") or _Reader(source, lines, {}, "notifications")
+    )
     top.finish()
     return Settings(
         source=source,
@@ -489,6 +584,8 @@ def parse(text: str, source: str) -> Settings:
         foreign_agent=foreign_agent,
         security_associations=sas,
         demo=demo,
+        agentx=agentx,
+        notifications=notifications,
     )
 
 
