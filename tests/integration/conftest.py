@@ -22,18 +22,19 @@ state_dir = "{state}"
 log_level = "info"
 [snmp]
 port = {snmp_port}
+{snmp_options}
 [metrics]
 port = {metrics_port}
 [home_agent]
-address = "127.0.0.12"
+address = "{ha}"
 port = 14434
 home_network = "0.0.0.0/0"
 max_lifetime = 1800
 simultaneous_bindings = false
 [foreign_agent]
-address = "127.0.0.13"
+address = "{fa}"
 port = 14434
-care_of_addresses = ["127.0.0.13"]
+care_of_addresses = ["{fa}"]
 max_lifetime = 600
 home_agent_port = 14434
 [[security_associations]]
@@ -75,12 +76,31 @@ class Agent:
         return done.stdout
 
 
-def start_agent(tmp: Path, demo_mns: int, snmp_port: int, metrics_port: int) -> Agent:
+def start_agent(
+    tmp: Path,
+    demo_mns: int,
+    snmp_port: int,
+    metrics_port: int,
+    *,
+    ha: str = "127.0.0.12",
+    fa: str = "127.0.0.13",
+    snmp_options: str = "",
+    extra_config: str = "",
+    env: dict[str, str] | None = None,
+) -> Agent:
+    """`snmp_options` go into [snmp], `extra_config` at the end of the file, `env` into the
+    process environment. Starting again in the same `tmp` keeps the state directory."""
     require("snmpget", "snmpbulkwalk")
     config = tmp / "mipmib.toml"
-    config.write_text(
-        CONFIG.format(state=tmp / "state", snmp_port=snmp_port, metrics_port=metrics_port)
+    text = CONFIG.format(
+        state=tmp / "state",
+        snmp_port=snmp_port,
+        snmp_options=snmp_options,
+        metrics_port=metrics_port,
+        ha=ha,
+        fa=fa,
     )
+    config.write_text(text + extra_config)
     log = tmp / "agent.log"
     process = subprocess.Popen(
         [
@@ -97,12 +117,13 @@ def start_agent(tmp: Path, demo_mns: int, snmp_port: int, metrics_port: int) -> 
         stderr=subprocess.STDOUT,
         cwd=REPO,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     agent = Agent(
         f"127.0.0.1:{snmp_port}",
         f"http://127.0.0.1:{metrics_port}/metrics",
-        ("127.0.0.12", 14434),
-        ("127.0.0.13", 14434),
+        (ha, 14434),
+        (fa, 14434),
         process,
         log,
     )
