@@ -9,6 +9,8 @@
   (loopback by default);
 - SNMPv3 users with access "read" read mib-2.44 at authNoPriv or better; users with access
   "write" have no access at all below authPriv, and read and write mib-2.44 at authPriv.
+  (pysnmp's USM goes further: it serves a user only at the level its keys give, so a user
+  with a priv key gets a usmStatsUnsupportedSecLevels report for an authNoPriv request.)
 
 VACM, as configured here (RFC 3415 3.2, RFC 3413 3.2, RFC 3416 4.2.5):
 
