@@ -27,6 +27,8 @@ from mipmib.mib.objects import build_view
 from mipmib.mib.schema import Schema
 from mipmib.mib.tree import MibView
 from mipmib.snmp.access import new_engine
+from mipmib.snmp.agentx.session import Subagent, start_subagent
+from mipmib.snmp.notify import Notifier, start_notifier
 from mipmib.snmp.standalone import StandaloneAgent
 from mipmib.store import ConfigStore
 
@@ -154,16 +156,23 @@ class Running:
 
     entity: MobilityEntity
     view: MibView
-    snmp: StandaloneAgent
+    snmp: StandaloneAgent | None  # None: AgentX only (--no-standalone)
     metrics: asyncio.Server
     transports: list[asyncio.DatagramTransport]
     store: ConfigStore
+    subagent: Subagent | None = None
+    notifier: Notifier | None = None
 
     def close(self) -> None:
         for transport in self.transports:
             transport.close()
         self.metrics.close()
-        self.snmp.close()
+        if self.snmp is not None:
+            self.snmp.close()
+        if self.subagent is not None:
+            self.subagent.close()
+        if self.notifier is not None:
+            self.notifier.close()
         self.store.close()
 
 
@@ -193,17 +202,29 @@ async def start(settings: Settings) -> Running:
         transport, _ = await serve_agent(agent, address, port)
         transports.append(transport)
         log.info("%s listening on %s:%d", role, address, port)
-    snmp = StandaloneAgent(
-        view,
-        settings.snmp.address,
-        settings.snmp.port,
-        settings.snmp.community,
-        new_engine(settings.snmp, settings.state_dir),
-    )
+    snmp = None
+    if settings.agentx.standalone:
+        snmp = StandaloneAgent(
+            view,
+            settings.snmp.address,
+            settings.snmp.port,
+            settings.snmp.community,
+            new_engine(settings.snmp, settings.state_dir),
+        )
     metrics = await serve_metrics(
         MibExposition(view, schema, entity), settings.metrics.address, settings.metrics.port
     )
-    return Running(entity, view, snmp, metrics, transports, store)
+    subagent = start_subagent(settings.agentx, view, schema)
+    notifier = await start_notifier(
+        settings.notifications,
+        schema,
+        view,
+        lambda: entity.uptime_ticks(time.time()),
+        standalone=snmp is not None,
+        subagent=subagent,
+    )
+    entity.violations.listeners.append(notifier)
+    return Running(entity, view, snmp, metrics, transports, store, subagent, notifier)
 
 
 def open_store(settings: Settings, schema: Schema, view: MibView) -> ConfigStore:

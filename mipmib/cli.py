@@ -21,7 +21,22 @@ def _settings(args: argparse.Namespace) -> config.Settings:
         settings.metrics = replace(settings.metrics, port=args.metrics_port)
     if getattr(args, "state_dir", None):
         settings.state_dir = Path(args.state_dir)
+    if getattr(args, "agentx", None):
+        settings.agentx = replace(settings.agentx, address=args.agentx)
+    if getattr(args, "no_standalone", False):
+        settings.agentx = replace(settings.agentx, standalone=False)
+    if not settings.agentx.standalone and settings.agentx.address is None:
+        raise config.ConfigError("--no-standalone needs an AgentX master: --agentx ADDRESS")
     return settings
+
+
+def _agentx_address(text: str) -> str:
+    from mipmib.snmp.agentx.address import Address
+
+    try:
+        return str(Address.parse(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -106,6 +121,18 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--snmp-port", type=int, help="override [snmp] port")
     run.add_argument("--metrics-port", type=int, help="override [metrics] port")
     run.add_argument("--state-dir", help="override [agent] state_dir")
+    run.add_argument(
+        "--agentx",
+        type=_agentx_address,
+        metavar="ADDRESS",
+        help="also serve the MIB as an AgentX subagent of the master at ADDRESS "
+        "(unix:/path or tcp:host:port); overrides [agentx] address",
+    )
+    run.add_argument(
+        "--no-standalone",
+        action="store_true",
+        help="do not run the standalone SNMP agent (AgentX only)",
+    )
     run.set_defaults(func=_cmd_run)
 
     mn = sub.add_parser("mn", help="simulate mobile nodes against running agents")

@@ -15,6 +15,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from mipmib.config import AgentXSettings
+from mipmib.mib.schema import Schema
 from mipmib.mib.tree import MibView, Oid
 from mipmib.snmp.agentx import codec
 from mipmib.snmp.agentx.address import Address
@@ -306,3 +308,20 @@ def _log_notify_answer(future: asyncio.Future) -> None:
     _, response = future.result()
     if response.error != Error.NO_ERROR:
         log.warning("AgentX: the master refused a Notify (error %d)", response.error)
+
+
+def start_subagent(settings: AgentXSettings, view: MibView, schema: Schema) -> Subagent | None:
+    """The subagent the settings ask for (None without an address), started."""
+    if settings.address is None:
+        return None
+    subagent = Subagent(
+        view,
+        Address.parse(settings.address),
+        schema.oid("mipMIB"),
+        priority=settings.priority,
+        context=None if settings.context is None else settings.context.encode(),
+        timeout=settings.timeout,
+    )
+    subagent.start()
+    log.info("AgentX subagent: master at %s", subagent.address)
+    return subagent
