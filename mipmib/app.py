@@ -204,13 +204,7 @@ async def start(settings: Settings) -> Running:
         log.info("%s listening on %s:%d", role, address, port)
     snmp = None
     if settings.agentx.standalone:
-        snmp = StandaloneAgent(
-            view,
-            settings.snmp.address,
-            settings.snmp.port,
-            settings.snmp.community,
-            new_engine(settings.snmp, settings.state_dir),
-        )
+        snmp = StandaloneAgent(view, settings.snmp, new_engine(settings.snmp, settings.state_dir))
     metrics = await serve_metrics(
         MibExposition(view, schema, entity), settings.metrics.address, settings.metrics.port
     )

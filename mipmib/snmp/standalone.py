@@ -21,11 +21,12 @@ from pysnmp.smi.instrum import AbstractMibInstrumController
 
 from mipmib.config import SnmpSettings
 from mipmib.mib.tree import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, MibView, SetError
-from mipmib.snmp.access import new_engine
+from mipmib.snmp.access import MIP_MIB, CommunitySources, new_engine
+from mipmib.snmp.fastpath import ReadFastPath
 
 log = logging.getLogger(__name__)
 
-MIP_MIB = (1, 3, 6, 1, 2, 1, 44)
+
 MAX_SKIPS = 10_000  # GETNEXT skips over instances outside the caller's view, bounded
 
 _U32 = 0xFFFFFFFF
@@ -163,29 +164,50 @@ class ViewSetResponder(cmdrsp.SetCommandResponder):
         return 0, 0
 
 
+class FastPathTransport(udp.UdpTransport):
+    """pysnmp's UDP transport, with v1/v2c reads answered by the fast path first.
+
+    The fast path only ever answers the read community, and only from the sources that
+    community may use; everything else goes on to pysnmp as before.
+    """
+
+    def __init__(self, fast_path: ReadFastPath, sources: CommunitySources) -> None:
+        super().__init__()
+        self.fast_path = fast_path
+        self.sources = sources
+
+    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
+        if self.transport is not None and self.sources.allowed((None, transportAddress)):
+            response = self.fast_path.handle(datagram)
+            if response is not None:
+                self.transport.sendto(response, transportAddress)
+                return
+        super().datagram_received(datagram, transportAddress)
+
+
 class StandaloneAgent:
     """A pysnmp engine on one UDP address, serving the MIB view."""
 
     def __init__(
         self,
         view: MibView,
-        address: str,
-        port: int,
-        community: str,
+        snmp: SnmpSettings,
         snmp_engine: engine.SnmpEngine | None = None,
     ) -> None:
         """`snmp_engine` comes from `mipmib.snmp.access.new_engine` (communities, USM users,
-        VACM, persistent engine ID and boots); without one, `community` alone reads."""
+        VACM, persistent engine ID and boots); without one, the community alone reads."""
         self.view = view
-        self.address = address
-        self.port = port
+        self.address = snmp.address
+        self.port = snmp.port
         if snmp_engine is None:
-            snmp_engine = new_engine(SnmpSettings(community=community), None)
+            snmp_engine = new_engine(snmp, None)
         self.engine = snmp_engine
+        transport = FastPathTransport(
+            ReadFastPath(view, {snmp.community.encode(): MIP_MIB}),
+            CommunitySources(snmp.community_sources),
+        )
         config.add_transport(
-            self.engine,
-            udp.DOMAIN_NAME,
-            udp.UdpTransport().open_server_mode((address, port)),
+            self.engine, udp.DOMAIN_NAME, transport.open_server_mode((self.address, self.port))
         )
         self.context = context.SnmpContext(self.engine)
         # the default context answers from our view instead of pysnmp's own MIB tree
@@ -195,7 +217,7 @@ class StandaloneAgent:
         cmdrsp.NextCommandResponder(self.engine, self.context)
         cmdrsp.BulkCommandResponder(self.engine, self.context)
         ViewSetResponder(self.engine, self.context, view)
-        log.info("SNMP agent listening on %s:%d", address, port)
+        log.info("SNMP agent listening on %s:%d", self.address, self.port)
 
     def close(self) -> None:
         self.engine.close_dispatcher()
