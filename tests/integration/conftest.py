@@ -66,12 +66,17 @@ class Agent:
     process: subprocess.Popen
     log: Path
 
-    def run(self, tool: str, *args: str, mib: bool = True, options: tuple = ()) -> str:
+    def run(
+        self, tool: str, *args: str, mib: bool = True, options: tuple = (), check: bool = True
+    ) -> str:
+        """stdout of a net-snmp tool; with check=False, stdout and stderr whatever its exit."""
         cmd = [tool, "-v2c", "-c", "public", "-t", "2", "-r", "1", *options]
         if mib:
             cmd += ["-M", f"+{MIBS}", "-m", "+MIP-MIB"]
         cmd += [self.snmp, *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if not check:
+            return done.stdout + done.stderr
         assert done.returncode == 0, f"{' '.join(cmd)}\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
@@ -87,9 +92,13 @@ def start_agent(
     snmp_options: str = "",
     extra_config: str = "",
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    snmp: str | None = None,
 ) -> Agent:
     """`snmp_options` go into [snmp], `extra_config` at the end of the file, `env` into the
-    process environment. Starting again in the same `tmp` keeps the state directory."""
+    process environment, `args` on the command line. Starting again in the same `tmp` keeps
+    the state directory. `snmp` is where SNMP requests go (default: the standalone agent;
+    an snmpd master for AgentX runs); start-up waits until mipEnable.0 answers there."""
     require("snmpget", "snmpbulkwalk")
     config = tmp / "mipmib.toml"
     text = CONFIG.format(
@@ -112,6 +121,7 @@ def start_agent(
             str(config),
             "--demo-mns",
             str(demo_mns),
+            *args,
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
@@ -120,7 +130,7 @@ def start_agent(
         env={**os.environ, **(env or {})},
     )
     agent = Agent(
-        f"127.0.0.1:{snmp_port}",
+        snmp or f"127.0.0.1:{snmp_port}",
         f"http://127.0.0.1:{metrics_port}/metrics",
         (ha, 14434),
         (fa, 14434),
@@ -146,7 +156,7 @@ def start_agent(
             ],
             capture_output=True,
         )
-        if ok.returncode == 0:
+        if ok.returncode == 0 and b"No Such" not in ok.stdout:
             return agent
         time.sleep(0.2)
     stop_agent(agent)
