@@ -2,7 +2,7 @@
 
 A `RowWriter` plans the change of one conceptual row from all of that row's columns in the
 request: it works on a copy (the draft), checks the RowStatus transition and the consistency
-of the columns, and returns a `Change` whose apply/revert swap the live row's fields, so the
+of the columns, and returns a `Change` whose apply/revert set the live row's fields, so the
 agents see the new values at once and objects that hold a reference to the row (the foreign
 agent holds its advertisement settings) keep seeing the live one.
 """
@@ -19,12 +19,6 @@ from mipmib.mib.rowstatus import Action, RowStatus, decide
 from mipmib.mib.transaction import Change, RowError
 
 Setter = Callable[[Any, Any], None]
-
-
-def assign(target: Any, source: Any) -> None:
-    """Copy every field of a dataclass instance onto another one of the same class."""
-    for f in dataclasses.fields(target):
-        setattr(target, f.name, getattr(source, f.name))
 
 
 @dataclass
@@ -82,8 +76,19 @@ class RowWriter:
             assert self.insert is not None and self.remove is not None
             insert, remove = self.insert, self.remove
             return Change(lambda: insert(key, draft), lambda: remove(key))
-        snapshot = copy.copy(row)
-        return Change(lambda: assign(row, draft), lambda: assign(row, snapshot))
+        # only the fields this request changes: another table may write other fields of
+        # the same core object in the same request (maAdvertConfTable, faAdvertConfTable)
+        changed = {
+            f.name: (getattr(row, f.name), getattr(draft, f.name))
+            for f in dataclasses.fields(row)
+            if getattr(row, f.name) != getattr(draft, f.name)
+        }
+        return Change(lambda: _set(row, changed, 1), lambda: _set(row, changed, 0))
+
+
+def _set(row: Any, changed: dict[str, tuple[Any, Any]], which: int) -> None:
+    for name, values in changed.items():
+        setattr(row, name, values[which])
 
 
 @dataclass

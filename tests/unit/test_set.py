@@ -296,3 +296,14 @@ def test_undo_reverts_a_commit(agent):
     assert not entity.enabled
     tx.undo()
     assert entity.enabled
+
+
+def test_two_tables_writing_one_row_in_one_request(agent):
+    entity, view = agent
+    adv = entity.foreign_agent.settings.advertisement
+    do_set(
+        view,
+        (oid("faAdvertChallengeWindow", adv.if_index), ("Integer32", 7)),
+        (oid("maAdvertMaxRegLifetime", adv.if_index), ("Integer32", 321)),
+    )
+    assert (adv.challenge_window, adv.max_reg_lifetime) == (7, 321)
