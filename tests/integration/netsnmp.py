@@ -103,6 +103,8 @@ class Snmpd:
             env=_quiet_env(persist),
         )
         _wait(self._answers, "snmpd", self.log)
+        problems = [line for line in self.log.read_text().splitlines() if "rror" in line]
+        assert not problems, f"snmpd does not like {self.conf}:\n{self.log.read_text()}"
 
     def _answers(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
