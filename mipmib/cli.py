@@ -1,4 +1,4 @@
-"""The `mipmib` command: run, mn (mobile node simulator), check-config."""
+"""The `mipmib` command: run, mn (mobile node simulator), loadgen, check-config."""
 
 from __future__ import annotations
 
@@ -83,6 +83,38 @@ def _cmd_mn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_loadgen(args: argparse.Namespace) -> int:
+    import json
+
+    from mipmib.app import build_entity
+    from mipmib.core import messages as m
+    from mipmib.loadgen import LoadGenerator, nodes_from
+
+    settings = config.load(args.config)
+    ha, fa = settings.home_agent, settings.foreign_agent
+    if ha is None or (args.via == "fa" and fa is None):
+        raise config.ConfigError(f"--via {args.via} needs that agent in the configuration")
+    first = args.first_home_address or settings.demo.first_home_address
+    try:
+        nodes = nodes_from(build_entity(settings, 0.0).associations, m.ip_to_int(first), args.nodes)
+    except ValueError as exc:
+        raise config.ConfigError(f"{exc}: add it to [[security_associations]]") from None
+    if args.via == "fa":
+        target, coa = (fa.address, fa.port), m.ip_to_int(fa.care_of_addresses[0])
+    else:
+        target, coa = (ha.address, ha.port), None  # co-located care-of address
+    if args.target:
+        host, _, port = args.target.rpartition(":")
+        target = (host, int(port))
+    generator = LoadGenerator(
+        nodes, target, m.ip_to_int(ha.address), coa, args.lifetime, progress=not args.quiet
+    )
+    count = args.count or args.nodes
+    result = asyncio.run(generator.run(count, args.window, args.rate, args.timeout))
+    print(json.dumps(result.as_dict()) if args.json else result.summary())
+    return 0 if result.answered else 1
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     roles = [
@@ -152,6 +184,21 @@ def parser() -> argparse.ArgumentParser:
         help="one socket for all nodes instead of one per home address",
     )
     mn.set_defaults(func=_cmd_mn)
+
+    lg = sub.add_parser("loadgen", help="registration load against running agents")
+    lg.add_argument("--config", help="the agents' configuration (addresses, keys)")
+    lg.add_argument("-n", "--nodes", type=int, default=100, help="number of mobile nodes")
+    lg.add_argument("--count", type=int, help="registrations to send (default: one per node)")
+    lg.add_argument("--via", choices=("ha", "fa"), default="ha", help="HA directly or the FA")
+    lg.add_argument("--window", type=int, default=64, help="requests in flight (closed loop)")
+    lg.add_argument("--rate", type=float, help="open loop: requests per second")
+    lg.add_argument("--lifetime", type=int, default=600, help="requested lifetime in seconds")
+    lg.add_argument("--first-home-address", help="home address of the first node")
+    lg.add_argument("--target", metavar="HOST:PORT", help="send there instead (an echo server)")
+    lg.add_argument("--timeout", type=float, default=5.0, help="seconds before a request is lost")
+    lg.add_argument("--json", action="store_true", help="print the summary as JSON")
+    lg.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    lg.set_defaults(func=_cmd_loadgen)
 
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("config", nargs="?", help="TOML file (default: the embedded one)")

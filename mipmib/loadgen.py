@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from mipmib.core import auth
 from mipmib.core import messages as m
+from mipmib.core.security import Peer, SecurityAssociations
 
 _FIXED = struct.Struct("!BBHIIIQ")
 
@@ -50,6 +51,21 @@ class LoadResult:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
+    def as_dict(self) -> dict:
+        """The figures as plain numbers (latencies in milliseconds), for JSON."""
+        return {
+            "sent": self.sent,
+            "answered": self.answered,
+            "lost": self.lost,
+            "codes": {str(k): v for k, v in sorted(self.codes.items())},
+            "seconds": self.seconds,
+            "rate": self.rate,
+            **{
+                f"p{p}_ms": self.percentile(p) * 1e3 if self.latencies else None
+                for p in (50, 90, 99)
+            },
+        }
+
     def summary(self) -> str:
         return (
             f"{self.answered}/{self.sent} answered in {self.seconds:.2f} s: "
@@ -57,6 +73,17 @@ class LoadResult:
             f"p90 {self.percentile(90) * 1e3:.2f} p99 {self.percentile(99) * 1e3:.2f}; "
             f"codes {dict(sorted(self.codes.items()))}; lost {self.lost}"
         )
+
+
+def nodes_from(associations: SecurityAssociations, first: int, count: int) -> list[LoadNode]:
+    """`count` nodes from home address `first` on, with their mobile-node associations."""
+    nodes = []
+    for home in range(first, first + count):
+        sa = associations.first_for_peer(home, Peer.MOBILE_NODE)
+        if sa is None:
+            raise ValueError(f"no mobile-node security association for {m.int_to_ip(home)}")
+        nodes.append(LoadNode(home, sa.key, sa.spi, sa.algorithm))
+    return nodes
 
 
 class _Endpoint(asyncio.DatagramProtocol):
