@@ -21,7 +21,7 @@ from mipmib.core.foreign_agent import CareOfAddress, ForeignAgent, ForeignAgentS
 from mipmib.core.home_agent import HomeAgent, HomeAgentSettings
 from mipmib.core.mobile_node import MobileNode, MobileNodeSettings
 from mipmib.core.security import Peer, SecurityAssociation, SecurityAssociations, ViolationLog
-from mipmib.core.udp import run_mobile_nodes, serve_agent
+from mipmib.core.udp import AgentEndpoint, run_mobile_nodes, serve_agent
 from mipmib.exporter.prometheus import MibExposition, serve_metrics
 from mipmib.mib.objects import build_view
 from mipmib.mib.schema import Schema
@@ -158,7 +158,7 @@ class Running:
     view: MibView
     snmp: StandaloneAgent | None  # None: AgentX only (--no-standalone)
     metrics: asyncio.Server
-    transports: list[asyncio.DatagramTransport]
+    transports: list[AgentEndpoint]
     store: ConfigStore
     subagent: Subagent | None = None
     notifier: Notifier | None = None
@@ -199,8 +199,7 @@ async def start(settings: Settings) -> Running:
     ):
         if agent is None:
             continue
-        transport, _ = await serve_agent(agent, address, port)
-        transports.append(transport)
+        transports.append(await serve_agent(agent, address, port))
         log.info("%s listening on %s:%d", role, address, port)
     snmp = None
     if settings.agentx.standalone:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -26,46 +27,83 @@ class SansIoAgent(Protocol):
     def next_deadline(self) -> float | None: ...
 
 
-class AgentEndpoint(asyncio.DatagramProtocol):
-    """Runs one agent on one UDP socket; arms one timer for the agent's next deadline."""
+BATCH = 64  # datagrams handled per readiness event before yielding to the loop
+_ADDRESS_CACHE_LIMIT = 65536
 
-    def __init__(self, agent: SansIoAgent, clock: Callable[[], float] = time.time) -> None:
+
+class AgentEndpoint:
+    """Runs one agent on one UDP socket; arms one timer for the agent's next deadline.
+
+    The socket is read directly from the event loop's reader callback, draining up to
+    BATCH queued datagrams per wake-up: under load that saves an event-loop iteration (and
+    a poll) per datagram compared with asyncio's datagram transport.
+    """
+
+    def __init__(
+        self, agent: SansIoAgent, sock: socket.socket, clock: Callable[[], float] = time.time
+    ) -> None:
         self.agent = agent
+        self.sock = sock
         self.clock = clock
-        self.transport: asyncio.DatagramTransport | None = None
+        self.dropped_sends = 0
+        self._to_int: dict[str, int] = {}
+        self._to_text: dict[int, str] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._readable)
         self._arm()
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        try:
-            out = self.agent.handle(data, (m.ip_to_int(addr[0]), addr[1]), self.clock())
-        except Exception:  # a bug must cost one datagram, never the agent
-            log.exception("unexpected error handling a datagram from %s", addr)
-            return
-        self._send(out)
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+
+    def _readable(self) -> None:
+        recv = self.sock.recvfrom
+        handle = self.agent.handle
+        to_int = self._to_int
+        now = self.clock()
+        for _ in range(BATCH):
+            try:
+                data, (host, port) = recv(4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:  # e.g. an ICMP error queued on the socket
+                log.debug("socket error: %s", exc)
+                continue
+            address = to_int.get(host)
+            if address is None:
+                if len(to_int) > _ADDRESS_CACHE_LIMIT:
+                    to_int.clear()
+                address = to_int[host] = m.ip_to_int(host)
+            try:
+                out = handle(data, (address, port), now)
+            except Exception:  # a bug must cost one datagram, never the agent
+                log.exception("unexpected error handling a datagram from %s", host)
+                continue
+            if out:
+                self._send(out)
         deadline = self.agent.next_deadline()
         if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
             self._arm()
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("socket error: %s", exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
     def _send(self, out: list[Datagram]) -> None:
-        transport = self.transport
-        if transport is None:
-            return
+        to_text = self._to_text
         for dgram in out:
-            transport.sendto(
-                dgram.payload, (m.int_to_ip(dgram.destination[0]), dgram.destination[1])
-            )
+            address, port = dgram.destination
+            host = to_text.get(address)
+            if host is None:
+                if len(to_text) > _ADDRESS_CACHE_LIMIT:
+                    to_text.clear()
+                host = to_text[address] = m.int_to_ip(address)
+            try:
+                self.sock.sendto(dgram.payload, (host, port))
+            except (BlockingIOError, InterruptedError):
+                self.dropped_sends += 1  # the socket buffer is full: UDP may lose it anyway
+            except OSError as exc:
+                log.debug("cannot send to %s:%d: %s", host, port, exc)
 
     def _arm(self) -> None:
         if self._timer is not None:
@@ -76,7 +114,7 @@ class AgentEndpoint(asyncio.DatagramProtocol):
             self._timer = None
             return
         delay = max(0.0, deadline - self.clock())
-        self._timer = asyncio.get_running_loop().call_later(delay, self._tick)
+        self._timer = self._loop.call_later(delay, self._tick)
 
     def _tick(self) -> None:
         try:
@@ -88,13 +126,17 @@ class AgentEndpoint(asyncio.DatagramProtocol):
 
 async def serve_agent(
     agent: SansIoAgent, address: str, port: int, clock: Callable[[], float] = time.time
-) -> tuple[asyncio.DatagramTransport, AgentEndpoint]:
-    """Bind the agent's registration socket."""
-    loop = asyncio.get_running_loop()
-    transport, endpoint = await loop.create_datagram_endpoint(
-        lambda: AgentEndpoint(agent, clock), local_addr=(address, port)
-    )
-    return transport, endpoint  # type: ignore[return-value]
+) -> AgentEndpoint:
+    """Bind the agent's registration socket and start serving it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.bind((address, port))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return AgentEndpoint(agent, sock, clock)
 
 
 class MobileNodesEndpoint(asyncio.DatagramProtocol):
