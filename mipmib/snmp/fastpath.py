@@ -145,6 +145,9 @@ class ReadFastPath:
         if repeaters:
             max_repetitions = min(max_repetitions, MAX_REPETITION_VARBINDS // len(repeaters))
         out, _ = self._get_next(oids[:non_repeaters], subtree, now, V2C)
+        if len(repeaters) == 1:  # a walk: read the rows in one run of the view
+            out.extend(self._run(repeaters[0], subtree, now, max_repetitions))
+            return out, (0, 0)
         size = sum(map(len, out))
         cursor = list(repeaters)
         for _ in range(max_repetitions):
@@ -166,6 +169,25 @@ class ReadFastPath:
             if all_ended:
                 break
         return out, (0, 0)
+
+    def _run(self, oid: Oid, subtree: Oid, now: float, count: int) -> list[bytes]:
+        """GETBULK of one repeater: `count` successive instances, cut to the response size."""
+        start = subtree if oid < subtree else oid
+        out: list[bytes] = []
+        size = 0
+        last = oid
+        for next_oid, value in self.view.get_next_many(start, count, now):
+            if next_oid[: len(subtree)] != subtree:
+                break
+            varbind = _varbind(next_oid, ber.encode_value(*value))
+            size += len(varbind)
+            if size > MAX_RESPONSE:
+                return out
+            out.append(varbind)
+            last = next_oid
+        if len(out) < count:
+            out.append(_varbind(last, _EXCEPTIONS[id(END_OF_MIB_VIEW)]))
+        return out
 
     # ---------------------------------------------------------------- encoding
     @staticmethod
