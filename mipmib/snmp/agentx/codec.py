@@ -58,6 +58,9 @@ _RESPONSE = {True: struct.Struct(">IHH"), False: struct.Struct("<IHH")}
 _OID_STRUCTS: dict[tuple[bool, int], struct.Struct] = {}
 _INTERNET = (1, 3, 6, 1)
 _U32_MAX = 0xFFFFFFFF
+# plain ints on the per-request path (enum operators cost more than the rest of a lookup)
+_NETWORK = int(Flag.NETWORK_BYTE_ORDER)
+_CONTEXT = int(Flag.NON_DEFAULT_CONTEXT)
 
 
 class ParseError(Exception):
@@ -264,7 +267,7 @@ _VIEW_NAMES = {
 
 # ------------------------------------------------------------------ header and framing
 def payload_length(buf: bytes | bytearray, off: int = 0) -> int:
-    big = bool(buf[off + 2] & Flag.NETWORK_BYTE_ORDER)
+    big = bool(buf[off + 2] & _NETWORK)
     return _U32[big].unpack_from(buf, off + 16)[0]
 
 
@@ -313,14 +316,13 @@ def decode_header(frame: bytes) -> tuple[Header, bool, int]:
     """The header, whether it is in network byte order, and the payload length."""
     if len(frame) < HEADER_SIZE:
         raise ParseError("truncated header")
-    big = bool(frame[2] & Flag.NETWORK_BYTE_ORDER)
+    big = bool(frame[2] & _NETWORK)
     version, ptype, flags, _, session, transaction, packet, length = _HEADER[big].unpack_from(frame)
     header = Header(ptype, flags, session, transaction, packet)
     if version != VERSION:
         raise ParseError(f"AgentX version {version}", header)
     if ptype not in _KNOWN_TYPES:
         raise ParseError(f"unknown PDU type {ptype}", header)
-    header.type = PduType(ptype)
     if length % 4 or HEADER_SIZE + length != len(frame):
         raise ParseError(f"payload length {length} for {len(frame) - HEADER_SIZE} bytes", header)
     return header, big, length
@@ -375,7 +377,7 @@ def _registration_tail(
     return timeout, priority, range_subid, subtree, upper, off
 
 
-def _decode_payload(kind: PduType, buf: bytes, off: int, end: int, big: bool, ctx: bool) -> Pdu:
+def _decode_payload(kind: int, buf: bytes, off: int, end: int, big: bool, ctx: bool) -> Pdu:
     context: bytes | None = None
     if ctx and kind not in _NO_CONTEXT:
         context, off = _decode_octets(buf, off, end, big)
@@ -431,7 +433,7 @@ def _decode_payload(kind: PduType, buf: bytes, off: int, end: int, big: bool, ct
         ident, _, off = _decode_oid(buf, off, end, big)
         pdu = RemoveAgentCaps(ident, context)
     if off != end:
-        raise ParseError(f"{end - off} bytes after the {kind.name} payload")
+        raise ParseError(f"{end - off} bytes after the {PduType(kind).name} payload")
     return pdu
 
 
@@ -468,7 +470,7 @@ def decode(frame: bytes) -> tuple[Header, Pdu]:
             HEADER_SIZE,
             HEADER_SIZE + length,
             big,
-            bool(header.flags & Flag.NON_DEFAULT_CONTEXT),
+            bool(header.flags & _CONTEXT),
         )
     except ParseError as exc:
         exc.header = header
@@ -531,7 +533,7 @@ def encode_response(
     head = _HEADER[big].pack(
         VERSION,
         PduType.RESPONSE,
-        Flag.NETWORK_BYTE_ORDER if big else 0,
+        _NETWORK if big else 0,
         0,
         request.session_id,
         request.transaction_id,

@@ -139,7 +139,7 @@ class Header:
 
     @property
     def network_order(self) -> bool:
-        return bool(self.flags & Flag.NETWORK_BYTE_ORDER)
+        return bool(self.flags & 0x10)  # Flag.NETWORK_BYTE_ORDER, without the enum's cost
 
 
 # ------------------------------------------------------------------ PDU payloads
