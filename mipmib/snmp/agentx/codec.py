@@ -124,10 +124,15 @@ def _decode_octets(buf: bytes, off: int, end: int, big: bool) -> tuple[bytes, in
     return bytes(buf[start : start + length]), stop
 
 
+def _number(buf: bytes, off: int, end: int, layout: struct.Struct) -> tuple[int, int]:
+    stop = off + layout.size
+    if stop > end:
+        raise ParseError("truncated number")
+    return layout.unpack_from(buf, off)[0], stop
+
+
 def _u32(buf: bytes, off: int, end: int, big: bool) -> tuple[int, int]:
-    if off + 4 > end:
-        raise ParseError("truncated integer")
-    return _U32[big].unpack_from(buf, off)[0], off + 4
+    return _number(buf, off, end, _U32[big])
 
 
 # ------------------------------------------------------------------ values
@@ -177,17 +182,11 @@ def _decode_varbind(buf: bytes, off: int, end: int, big: bool) -> tuple[VarBind,
     name, _, off = _decode_oid(buf, off + 4, end, big)
     value: Any = None
     if vtype == ValueType.INTEGER:
-        if off + 4 > end:
-            raise ParseError("truncated integer")
-        value = _I32[big].unpack_from(buf, off)[0]
-        off += 4
+        value, off = _number(buf, off, end, _I32[big])
     elif vtype in (ValueType.COUNTER32, ValueType.GAUGE32, ValueType.TIME_TICKS):
         value, off = _u32(buf, off, end, big)
     elif vtype == ValueType.COUNTER64:
-        if off + 8 > end:
-            raise ParseError("truncated Counter64")
-        value = _U64[big].unpack_from(buf, off)[0]
-        off += 8
+        value, off = _number(buf, off, end, _U64[big])
     elif vtype in (ValueType.OCTET_STRING, ValueType.OPAQUE, ValueType.IP_ADDRESS):
         value, off = _decode_octets(buf, off, end, big)
         if vtype == ValueType.IP_ADDRESS and len(value) != 4:
