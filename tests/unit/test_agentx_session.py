@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,24 @@ def test_a_master_that_stops_answering_pings_is_dropped(tmp_path):
         subagent.start()
         await _until(lambda: master.connections >= 2)
         assert master.of_type(Ping) and master.most_live == 1
+        subagent.close()
+        await master.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_broken_stream_closes_the_session_with_parse_error_and_reconnects(tmp_path):
+    async def scenario() -> None:
+        master = FakeMaster(tmp_path / "master")
+        await master.start()
+        subagent = _subagent(master.path)
+        subagent.start()
+        await asyncio.wait_for(subagent.registered.wait(), 3)
+        # a header whose payload length is not a multiple of 4: framing is lost
+        master.writers[-1].write(struct.pack(">BBBBIIII", 1, 6, 0x10, 0, 101, 1, 1, 6))
+        await _until(lambda: len(master.of_type(Register)) == 2)
+        assert master.of_type(Close) == [Close(CloseReason.PARSE_ERROR)]
+        assert master.most_live == 1
         subagent.close()
         await master.stop()
 
