@@ -1,0 +1,76 @@
+"""`make bench QUICK=1` must keep working: run the quick mode (about a minute) and check the
+shape of its table and JSON, and that every figure is a finite positive number. The targets
+are not tested here: they are measured, and bench/RESULTS.md records them."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+from tests.integration.conftest import REPO, require
+
+RATIOS = (
+    "walk_standalone_ratio_1000",
+    "walk_standalone_ratio_10000",
+    "walk_standalone_ratio_100000",
+    "walk_agentx_ratio_10000",
+    "reg_ha_ratio",
+    "reg_fa_ratio",
+    "reg_ratio_during_walk",
+    "scrape_ratio_100000",
+)
+WALK_RATIOS = RATIOS[:4]  # null, by design, where the snmpd reference cannot run
+FIGURES = ("walk_cost_growth_100000_vs_1000", "reg_p99_ms_half_load")
+FIGURES += ("mem_bytes_per_binding_100000",)
+ROWS = (
+    "walk, standalone agent",
+    "walk cost per varbind",
+    "memory per binding",
+    "scrape /metrics",
+    "registrations, home agent directly",
+    "registrations, through the foreign agent",
+    "registration latency p99",
+    "registrations at the HA during walks",
+    "walk through snmpd (AgentX subagent)",
+)
+
+
+def _positive(value) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+def test_quick_benchmark_prints_one_table_and_writes_every_key(tmp_path):
+    require("snmpd", "snmpbulkwalk", "snmpget")
+    out = tmp_path / "last.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--instance", "5", "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-6000:]
+    values = json.loads(out.read_text())
+    assert values["quick"] is True
+    assert values["errors"] == []
+    assert isinstance(values["date"], str) and values["date"][:2] == "20"
+    assert set(values["sizes"]) == {"1000", "10000", "100000"}
+    reference = values["walk_reference_available"]
+    for key in RATIOS:
+        if key in WALK_RATIOS and not reference:
+            assert values[key] is None, key
+        else:
+            assert _positive(values[key]), (key, values[key])
+    for key in FIGURES:
+        assert _positive(values[key]), (key, values[key])
+
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(values["date"]) and "quick run" in lines[0]
+    header, rule, *rows = lines[1:]
+    assert " ".join(header.split()) == "benchmark mipmib reference (same run) ratio target met"
+    assert set(rule) <= {"-", " "}
+    for label in ROWS:
+        assert any(row.startswith(label) for row in rows), (label, done.stdout)
+    assert sum(row.startswith("walk, standalone agent") for row in rows) == 3
