@@ -68,6 +68,7 @@ def half_load(
     _line(f"open loop at {rate:,.0f}/s, HA", ours)
     reference = loadgen(agent.config, nodes=nodes, count=count, rate=rate, target=echo.target)
     _line(f"open loop at {rate:,.0f}/s, echo", reference)
+    ours["offered"] = reference["offered"] = rate
     return ours, reference
 
 

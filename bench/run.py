@@ -221,11 +221,12 @@ def bench_registrations(report: Report, layout: Layout, agent: Agent) -> None:
     values["reg_echo_rate"] = echo_rate
     values["reg_p99_ms_half_load"] = half["p99_ms"]
     values["reg_p50_ms_half_load"] = half["p50_ms"]
-    values["reg_half_load_rate"] = half["rate"]
+    values["reg_half_load_offered_rate"] = half["offered"]
+    values["reg_half_load_lost"] = half["lost"]
     values["reg_echo_p99_ms_half_load"] = half_echo["p99_ms"]
     report.rows.append(
         Row(
-            f"registration latency p99 at half the HA's maximum ({half['rate']:,.0f} reg/s)",
+            f"registration latency p99 at half the HA's maximum ({half['offered']:,.0f} reg/s)",
             f"{half['p99_ms']:.2f} ms (p50 {half['p50_ms']:.2f})",
             f"echo {half_echo['p99_ms']:.2f} ms (p50 {half_echo['p50_ms']:.2f})",
             None,
