@@ -14,6 +14,7 @@ from mipmib.snmp.agentx.address import Address
 from mipmib.snmp.agentx.pdu import (
     Close,
     CloseReason,
+    Error,
     GetNext,
     Header,
     Notify,
@@ -36,6 +37,7 @@ class FakeMaster:
         self.path = path
         self.answer_open = answer_open
         self.answer_ping = answer_ping
+        self.register_error = 0
         self.big = True
         self.received: list[tuple[int, object]] = []
         self.connections = 0
@@ -77,15 +79,18 @@ class FakeMaster:
                         writer.write(self._answer(header, session))
                     elif isinstance(pdu, Ping) and not self.answer_ping:
                         pass
-                    elif isinstance(pdu, Register | Ping | Notify):
+                    elif isinstance(pdu, Register):
+                        error = self.register_error
+                        writer.write(self._answer(header, header.session_id, error))
+                    elif isinstance(pdu, Ping | Notify):
                         writer.write(self._answer(header, header.session_id))
         finally:
             self.live -= 1
             writer.close()
 
-    def _answer(self, header: Header, session: int) -> bytes:
+    def _answer(self, header: Header, session: int, error: int = 0) -> bytes:
         reply = Header(PduType.RESPONSE, 0, session, header.transaction_id, header.packet_id)
-        return codec.encode(reply, Response(4242), self.big)
+        return codec.encode(reply, Response(4242, error), self.big)
 
     def of_type(self, kind: type) -> list:
         return [pdu for _, pdu in self.received if isinstance(pdu, kind)]
@@ -151,6 +156,23 @@ def test_open_times_out_and_is_retried(tmp_path):
         assert not subagent.registered.is_set() and master.most_live == 1
         master.answer_open = True
         await asyncio.wait_for(subagent.registered.wait(), 3)
+        subagent.close()
+        await master.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_refused_registration_is_tried_again_in_a_new_session(tmp_path):
+    async def scenario() -> None:
+        master = FakeMaster(tmp_path / "master")
+        master.register_error = Error.DUPLICATE_REGISTRATION
+        await master.start()
+        subagent = _subagent(master.path)
+        subagent.start()
+        await _until(lambda: len(master.of_type(Register)) >= 2)
+        assert not subagent.registered.is_set() and master.most_live == 1
+        master.register_error = 0
+        await asyncio.wait_for(subagent.registered.wait(), 5)
         subagent.close()
         await master.stop()
 

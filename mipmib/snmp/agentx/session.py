@@ -103,13 +103,14 @@ class _Connection(asyncio.Protocol):
 
     def send(self, pdu: Pdu, session_id: int) -> asyncio.Future:
         """Send a request; the future gets (header, Response) or an exception."""
-        packet_id = next(self._ids) & _U32
+        packet_id = self.next_packet_id()
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         if self.transport is None or self.transport.is_closing():
             future.set_exception(ConnectionError("not connected"))
             return future
         self.pending[packet_id] = future
-        header = Header(PduType.RESPONSE, 0, session_id, 0, packet_id)  # type from the PDU
+        future.add_done_callback(lambda _: self.pending.pop(packet_id, None))  # also on timeout
+        header = Header(0, 0, session_id, 0, packet_id)  # encode() takes the type from the PDU
         self.transport.write(codec.encode(header, pdu))
         return future
 
@@ -121,8 +122,7 @@ class _Connection(asyncio.Protocol):
         except TimeoutError:
             raise TimeoutError(f"no answer to {type(pdu).__name__} in {timeout:g} s") from None
         if response.error != Error.NO_ERROR:
-            name = Error(response.error).name if response.error in Error else response.error
-            raise AgentXError(f"{type(pdu).__name__} refused: {name}")
+            raise AgentXError(f"{type(pdu).__name__} refused: {_error_name(response.error)}")
         return header, response
 
     def next_packet_id(self) -> int:
@@ -290,6 +290,13 @@ class Subagent:
             codec.encode_varbind_pdu(header, PduType.NOTIFY, encoded, self.context, True)
         )
         return True
+
+
+def _error_name(code: int) -> str:
+    try:
+        return Error(code).name
+    except ValueError:
+        return f"error {code}"
 
 
 def _expire(pending: dict[int, asyncio.Future], packet_id: int) -> None:
