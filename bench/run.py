@@ -87,8 +87,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def _ref_text(reference: Reference) -> str:
     if reference.available:
-        return f"snmpd {reference.rate:,.0f} vb/s"
-    return f"unavailable ({reference.reason})"
+        return f"snmpd {reference.rate:,.0f} vb/s" + (" (*)" if reference.note else "")
+    return "unavailable (see JSON)"
 
 
 def _met(value: float | None, low: float | None = None, high: float | None = None) -> bool | None:
@@ -115,14 +115,15 @@ def bench_standalone(report: Report, layout: Layout, tmp: Path) -> Agent:
             values["mem_rss_after_bytes"] = mem.after
         figures[key] = figure = walk.measure(agent, rows, runs)
         say(f"snmpd reference at {rows} rows ({runs} runs)")
-        references[key] = reference = snmpd_reference(rows, runs)
-        say(f"snmpd reference: {_ref_text(reference)}")
+        references[key] = reference = snmpd_reference(rows, runs, tmp)
+        say(f"snmpd reference: {_ref_text(reference)} {reference.reason or reference.note or ''}")
         ratio = _ratio(figure.rate, reference.rate)
         values[f"walk_standalone_ratio_{key}"] = ratio
         values[f"walk_standalone_vbps_{key}"] = figure.rate
         values[f"walk_standalone_varbinds_{key}"] = figure.varbinds
         values[f"walk_standalone_seconds_{key}"] = figure.seconds
         values[f"walk_reference_vbps_{key}"] = reference.rate
+        values[f"walk_reference_note_{key}"] = reference.note or reference.reason
         report.rows.append(
             Row(
                 f"walk, standalone agent, {rows:,} rows",
@@ -134,10 +135,6 @@ def bench_standalone(report: Report, layout: Layout, tmp: Path) -> Agent:
             )
         )
     values["walk_reference_available"] = all(r.available for r in references.values())
-    values["walk_reference_reason"] = next(
-        (r.reason for r in references.values() if not r.available), None
-    )
-    values["walk_reference_snmpd_rows"] = {str(k): r.rows for k, r in references.items()}
     growth = figures[KEYS[2]].seconds_per_varbind / figures[KEYS[0]].seconds_per_varbind
     values["walk_cost_growth_100000_vs_1000"] = growth
     report.rows.append(
@@ -256,7 +253,7 @@ def bench_agentx(report: Report, layout: Layout, tmp: Path) -> None:
     mode, values = report.mode, report.values
     mid, runs = mode.sizes[1], mode.walk_runs[1]
     figure = walk.through_agentx(layout, tmp / "agentx", mid, runs)
-    reference = report.references.get(KEYS[1]) or snmpd_reference(mid, runs)
+    reference = report.references.get(KEYS[1]) or snmpd_reference(mid, runs, tmp)
     ratio = _ratio(figure.rate, reference.rate)
     values["walk_agentx_ratio_10000"] = ratio
     values["walk_agentx_vbps_10000"] = figure.rate
@@ -353,13 +350,22 @@ def table(report: Report) -> str:
 
 
 def describe(report: Report) -> str:
-    m = report.values["machine"]
-    sizes = report.values["sizes"]
-    return (
-        f"{report.values['date']}, {'quick' if report.mode.quick else 'full'} run; "
-        f"{m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Linux {m['kernel']}, "
-        f"Python {m['python']}, net-snmp {m['net_snmp']}; sizes measured for the keys "
-        f"1000/10000/100000: {sizes['1000']}/{sizes['10000']}/{sizes['100000']}"
+    v, m = report.values, report.values["machine"]
+    sizes = v["sizes"]
+    notes = [
+        f"(*) {key} rows: {v[f'walk_reference_note_{key}']}"
+        for key in KEYS
+        if report.references.get(key) and report.references[key].note
+    ]
+    return "\n".join(
+        [
+            f"{v['date']}, {'quick' if report.mode.quick else 'full'} run of {v['commit']}; "
+            f"sizes for the keys 1000/10000/100000: "
+            f"{sizes['1000']}/{sizes['10000']}/{sizes['100000']}",
+            f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, "
+            f"Linux {m['kernel']}, Python {m['python']}, net-snmp {m['net_snmp']}",
+            *notes,
+        ]
     )
 
 
@@ -374,10 +380,21 @@ better; for the cost growth: seconds per varbind at the large size / at the smal
 
 
 def update_results(path: Path, report: Report, text: str) -> None:
-    section = f"## {report.values['date']}\n\n{describe(report)}\n\n```\n{text}\n```\n"
+    section = f"## {report.values['date']}\n\n```\n{describe(report)}\n\n{text}\n```\n"
     old = path.read_text() if path.exists() else RESULTS_HEADER
     head, sep, rest = old.partition("\n## ")
     path.write_text(f"{head.rstrip()}\n\n{section}" + (f"\n## {rest}" if sep else ""))
+
+
+def _commit() -> str:
+    """The code measured: commit, and `-dirty` when the working tree differs from it."""
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         sizes={str(k): n for k, n in zip(KEYS, mode.sizes, strict=True)},
         machine=machine(),
+        commit=_commit(),
     )
     stop_on_sigterm()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mipmib-bench-"))
