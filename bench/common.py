@@ -503,4 +503,5 @@ def machine() -> dict:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "net_snmp": snmpd,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }

@@ -363,7 +363,8 @@ def describe(report: Report) -> str:
             f"sizes for the keys 1000/10000/100000: "
             f"{sizes['1000']}/{sizes['10000']}/{sizes['100000']}",
             f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, "
-            f"Linux {m['kernel']}, Python {m['python']}, net-snmp {m['net_snmp']}",
+            f"Linux {m['kernel']}, Python {m['python']}, net-snmp {m['net_snmp']}; "
+            f"load average at start {' '.join(map(str, m['load_average_at_start']))}",
             *notes,
         ]
     )
