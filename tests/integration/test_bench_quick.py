@@ -1,19 +1,21 @@
 """`make bench QUICK=1` must keep working: run the quick mode (about a minute) and check the
 shape of its table and JSON, and that every figure is a finite positive number. The targets
-are not tested here: they are measured, and bench/RESULTS.md records them."""
+are not tested here: they are measured, and bench/RESULTS.md records them. Also the load
+generator's command line, which the benchmarks drive."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import math
+import re
 import socket
 import subprocess
 import sys
 
 import pytest
 
-from bench.common import Layout
+from bench.common import Echo, Layout, write_config
 from tests.integration.conftest import REPO, require
 
 RATIOS = (
@@ -101,3 +103,30 @@ def test_quick_benchmark_prints_one_table_and_writes_every_key(tmp_path):
     for label in ROWS:
         assert any(row.startswith(label) for row in rows), (label, done.stdout)
     assert sum(row.startswith("walk, standalone agent") for row in rows) == 3
+
+
+def test_loadgen_prints_a_progress_bar_and_a_summary(tmp_path):
+    """`mipmib loadgen` against the benchmarks' echo server: the bar on stderr, one summary
+    line (or JSON) on stdout."""
+    layout = Layout(_free_instance())
+    config = write_config(layout, tmp_path, 100)
+    echo = Echo.start(layout.echo, layout.mip_port)
+    try:
+        command = [sys.executable, "-m", "mipmib.cli", "loadgen", "--config", str(config)]
+        command += ["-n", "50", "--count", "500", "--target", echo.target]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(
+            r"500/500 answered in [0-9.]+ s: [0-9,]+ registrations/s; latency ms "
+            r"p50 [0-9.]+ p90 [0-9.]+ p99 [0-9.]+; codes \{0: 500\}; lost 0\n",
+            done.stdout,
+        ), done.stdout
+        assert f"[{'#' * 40}] 500/500" in done.stderr
+        rate = [*command, "--rate", "2000", "--json", "-q", "--via", "fa"]
+        done = subprocess.run(rate, capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        result = json.loads(done.stdout)
+        assert result["answered"] == result["sent"] == 500 and result["lost"] == 0
+        assert all(_positive(result[k]) for k in ("rate", "p50_ms", "p90_ms", "p99_ms"))
+    finally:
+        echo.stop()
