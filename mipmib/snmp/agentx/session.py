@@ -12,6 +12,8 @@ import asyncio
 import itertools
 import logging
 import random
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +39,8 @@ from mipmib.snmp.agentx.responder import Responder
 log = logging.getLogger(__name__)
 
 RETRY_FIRST = 0.1  # seconds before the first reconnection attempt
+LINGER = 0.0002  # seconds to wait for the master's next request before yielding
+LINGER_TOTAL = 0.005  # at most this long in one callback, then back to the loop
 RETRY_MAX = 2.0  # the back-off never waits longer than this (times the jitter, at most 1.5)
 _U32 = 0xFFFFFFFF
 
@@ -48,8 +52,9 @@ class AgentXError(Exception):
 class _Connection(asyncio.Protocol):
     """One transport to the master: frames in, answers out, our requests matched by id."""
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, sock: socket.socket) -> None:
         self.responder = responder
+        self.sock = sock
         self.framer = codec.Framer()
         self.transport: asyncio.Transport | None = None
         self.pending: dict[int, asyncio.Future] = {}
@@ -69,6 +74,10 @@ class _Connection(asyncio.Protocol):
             log.warning("AgentX: the stream from the master is broken (%s); closing", exc)
             self.close(CloseReason.PARSE_ERROR)
             return
+        self._answer(frames)
+        self._linger()
+
+    def _answer(self, frames: list[bytes]) -> None:
         transport = self.transport
         assert transport is not None
         handle = self.responder.handle
@@ -79,6 +88,39 @@ class _Connection(asyncio.Protocol):
             reply = handle(frame)
             if reply is not None:
                 transport.write(reply)
+
+    def _linger(self) -> None:
+        """Wait a moment, reading the socket directly, for the master's next request.
+
+        A walk through the master is a chain of GetNext round trips, one per varbind, so
+        its speed is the round-trip time. Going back to the event loop and being woken up
+        again costs more than answering; the next request of a walk comes within tens of
+        microseconds. Each wait is short (LINGER) and the whole callback is bounded
+        (LINGER_TOTAL), so the loop, and the registrations it serves, never starve.
+        """
+        now = time.perf_counter()
+        deadline = now + LINGER
+        stop = now + LINGER_TOTAL
+        recv = self.sock.recv
+        while now < deadline and now < stop and self.transport is not None:
+            try:
+                data = recv(65536)
+            except (BlockingIOError, InterruptedError):
+                now = time.perf_counter()
+                continue
+            except OSError:
+                return  # the event loop will see the error and close the connection
+            if not data:
+                return
+            try:
+                frames = self.framer.feed(data)
+            except codec.FramingError as exc:
+                log.warning("AgentX: the stream from the master is broken (%s); closing", exc)
+                self.close(CloseReason.PARSE_ERROR)
+                return
+            self._answer(frames)
+            now = time.perf_counter()
+            deadline = now + LINGER
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
@@ -204,15 +246,33 @@ class Subagent:
             await asyncio.sleep(pause)
 
     async def _connect(self, responder: Responder) -> _Connection:
+        """Connect a socket of our own (the connection reads it directly while it waits
+        for the master's next request, see `_Connection.data_received`)."""
         loop = asyncio.get_running_loop()
         if self.address.kind == "unix":
-            _, conn = await loop.create_unix_connection(
-                lambda: _Connection(responder), self.address.path
-            )
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            target: Any = self.address.path
         else:
-            _, conn = await loop.create_connection(
-                lambda: _Connection(responder), self.address.host, self.address.port
+            info = await loop.getaddrinfo(
+                self.address.host, self.address.port, type=socket.SOCK_STREAM
             )
+            family, _, _, _, target = info[0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, target)
+            if self.address.kind == "unix":
+                _, conn = await loop.create_unix_connection(
+                    lambda: _Connection(responder, sock), sock=sock
+                )
+            else:
+                _, conn = await loop.create_connection(
+                    lambda: _Connection(responder, sock), sock=sock
+                )
+        except BaseException:
+            sock.close()
+            raise
         return conn
 
     async def _session(self) -> None:
