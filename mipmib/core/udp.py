@@ -154,8 +154,22 @@ class MobileNodesEndpoint(asyncio.DatagramProtocol):
         if len(data) < 8:
             return
         node = self.nodes.get(int.from_bytes(data[4:8], "big"))
-        if node is not None:
-            self.send(node.handle(data, self.clock()))
+        if node is None:
+            return
+        before = node.counters["mnRegRepliesRecieved"] + node.counters["mnDeRegRepliesRecieved"]
+        out = node.handle(data, self.clock())
+        after = node.counters["mnRegRepliesRecieved"] + node.counters["mnDeRegRepliesRecieved"]
+        if after != before:
+            home = m.int_to_ip(node.settings.home_address)
+            if node.requested_lifetime == 0:
+                log.info("mobile node %s: deregistered (code %s)", home, node.last_code)
+            elif node.last_code in (0, 1):
+                log.info(
+                    "mobile node %s: code %d, lifetime %d s", home, node.last_code, node.granted
+                )
+            else:
+                log.info("mobile node %s: denied with code %s", home, node.last_code)
+        self.send(out)
 
     def error_received(self, exc: Exception) -> None:
         log.debug("mobile node socket error: %s", exc)
