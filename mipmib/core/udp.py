@@ -8,7 +8,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from mipmib.core import messages as m
 from mipmib.core.common import Datagram
@@ -75,9 +75,7 @@ class AgentEndpoint:
                 continue
             address = to_int.get(host)
             if address is None:
-                if len(to_int) > _ADDRESS_CACHE_LIMIT:
-                    to_int.clear()
-                address = to_int[host] = m.ip_to_int(host)
+                address = _remember(to_int, host, m.ip_to_int(host))
             try:
                 out = handle(data, (address, port), now)
             except Exception:  # a bug must cost one datagram, never the agent
@@ -95,9 +93,7 @@ class AgentEndpoint:
             address, port = dgram.destination
             host = to_text.get(address)
             if host is None:
-                if len(to_text) > _ADDRESS_CACHE_LIMIT:
-                    to_text.clear()
-                host = to_text[address] = m.int_to_ip(address)
+                host = _remember(to_text, address, m.int_to_ip(address))
             try:
                 self.sock.sendto(dgram.payload, (host, port))
             except (BlockingIOError, InterruptedError):
@@ -122,6 +118,14 @@ class AgentEndpoint:
         except Exception:
             log.exception("unexpected error in agent timers")
         self._arm()
+
+
+def _remember(cache: dict, key: Any, value: Any) -> Any:
+    """Store a conversion in a bounded cache (cleared when full) and return it."""
+    if len(cache) > _ADDRESS_CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 async def serve_agent(

@@ -68,14 +68,19 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self._received(data):
+            self._linger()
+
+    def _received(self, data: bytes) -> bool:
+        """Answer every whole PDU in `data`; False when the stream is broken (closed)."""
         try:
             frames = self.framer.feed(data)
         except codec.FramingError as exc:
             log.warning("AgentX: the stream from the master is broken (%s); closing", exc)
             self.close(CloseReason.PARSE_ERROR)
-            return
+            return False
         self._answer(frames)
-        self._linger()
+        return True
 
     def _answer(self, frames: list[bytes]) -> None:
         transport = self.transport
@@ -110,15 +115,8 @@ class _Connection(asyncio.Protocol):
                 continue
             except OSError:
                 return  # the event loop will see the error and close the connection
-            if not data:
+            if not data or not self._received(data):
                 return
-            try:
-                frames = self.framer.feed(data)
-            except codec.FramingError as exc:
-                log.warning("AgentX: the stream from the master is broken (%s); closing", exc)
-                self.close(CloseReason.PARSE_ERROR)
-                return
-            self._answer(frames)
             now = time.perf_counter()
             deadline = now + LINGER
 
