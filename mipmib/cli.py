@@ -138,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mipmib",
         description="Mobile IPv4 home/foreign agent managed through the MIP-MIB "
-        "(SNMP and Prometheus).",
+        "(SNMP, AgentX and Prometheus).",
     )
     sub = p.add_subparsers(dest="command", required=True)
 

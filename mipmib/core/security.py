@@ -71,8 +71,14 @@ class SecurityAssociation:
 class SecurityAssociations:
     """All associations of one entity, ordered by (peer, SPI)."""
 
+    capacity = 1 << 22  # rows at most; a manager creating more gets resourceUnavailable
+
     def __init__(self) -> None:
         self.by_index: SortedDict = SortedDict()
+
+    @property
+    def full(self) -> bool:
+        return len(self.by_index) >= self.capacity
 
     def add(self, sa: SecurityAssociation) -> None:
         self.by_index[(sa.peer, sa.spi)] = sa

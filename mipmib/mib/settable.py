@@ -99,6 +99,8 @@ def _security(r: _Registrar, entity: MobilityEntity) -> None:
         peer, spi = key
         if spi < FIRST_FREE_SPI:
             raise RowError("noCreation")
+        if sas.full:
+            raise RowError("resourceUnavailable")
         return SecurityAssociation(
             peer=peer,
             spi=spi,

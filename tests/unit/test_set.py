@@ -12,7 +12,7 @@ from mipmib.core import messages as m
 from mipmib.core.security import Peer
 from mipmib.mib.objects import build_view
 from mipmib.mib.schema import Schema
-from mipmib.mib.transaction import SetError
+from mipmib.mib.transaction import Change, SetError
 from mipmib.mib.tree import NO_SUCH_INSTANCE
 from tests.factories import request
 
@@ -307,3 +307,33 @@ def test_two_tables_writing_one_row_in_one_request(agent):
         (oid("maAdvertMaxRegLifetime", adv.if_index), ("Integer32", 321)),
     )
     assert (adv.challenge_window, adv.max_reg_lifetime) == (7, 321)
+
+
+def test_resource_unavailable_when_the_association_table_is_full(agent, monkeypatch):
+    entity, view = agent
+    monkeypatch.setattr(entity.associations, "capacity", len(entity.associations))
+    idx = sa_index("127.1.5.1", 300)
+    error = set_error(
+        view,
+        (oid("mipEnable", 0), ("Integer32", 1)),
+        (oid("mipSecurityStatus", *idx), ("Integer32", CREATE_AND_GO)),
+        (oid("mipSecurityKey", *idx), ("OctetString", KEY16)),
+    )
+    assert error == ("resourceUnavailable", 2)
+
+
+def test_undo_failed_when_a_revert_fails(agent):
+    _, view = agent
+    tx = view.begin_set([(oid("mipEnable", 0), ("Integer32", 2))])
+
+    def broken() -> None:
+        raise OSError("cannot revert")
+
+    def store_down(tx) -> None:
+        raise OSError("store down")
+
+    tx.changes.append(Change(lambda: None, broken, index=1))
+    tx.on_commit.append(store_down)
+    with pytest.raises(SetError) as info:
+        tx.commit()
+    assert (info.value.status, info.value.index) == ("undoFailed", 1)
