@@ -39,6 +39,18 @@ def _agentx_address(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# Without --first-home-address, the simulator and the load generator start further into the
+# demo range than `run --demo-mns`, so that they do not take over its nodes' bindings.
+SIMULATOR_OFFSET = 50
+LOADGEN_OFFSET = 100
+
+
+def _shifted(address: str, offset: int) -> str:
+    from mipmib.core import messages as m
+
+    return m.int_to_ip(m.ip_to_int(address) + offset)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from mipmib.app import run
 
@@ -55,8 +67,11 @@ def _cmd_mn(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _logging(settings.log_level)
-    if args.first_home_address:
-        settings.demo = replace(settings.demo, first_home_address=args.first_home_address)
+    settings.demo = replace(
+        settings.demo,
+        first_home_address=args.first_home_address
+        or _shifted(settings.demo.first_home_address, SIMULATOR_OFFSET),
+    )
     if args.lifetime:
         settings.demo = replace(settings.demo, lifetime=args.lifetime)
     entity = build_entity(settings, 0.0)
@@ -94,7 +109,7 @@ def _cmd_loadgen(args: argparse.Namespace) -> int:
     ha, fa = settings.home_agent, settings.foreign_agent
     if ha is None or (args.via == "fa" and fa is None):
         raise config.ConfigError(f"--via {args.via} needs that agent in the configuration")
-    first = args.first_home_address or settings.demo.first_home_address
+    first = args.first_home_address or _shifted(settings.demo.first_home_address, LOADGEN_OFFSET)
     try:
         nodes = nodes_from(build_entity(settings, 0.0).associations, m.ip_to_int(first), args.nodes)
     except ValueError as exc:
@@ -110,7 +125,9 @@ def _cmd_loadgen(args: argparse.Namespace) -> int:
         nodes, target, m.ip_to_int(ha.address), coa, args.lifetime, progress=not args.quiet
     )
     count = args.count or args.nodes
-    result = asyncio.run(generator.run(count, args.window, args.rate, args.timeout))
+    # one request in flight per node at most: the FA keeps one pending request per node
+    window = min(args.window, len(nodes))
+    result = asyncio.run(generator.run(count, window, args.rate, args.timeout))
     print(json.dumps(result.as_dict()) if args.json else result.summary())
     return 0 if result.answered else 1
 
@@ -123,7 +140,8 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         if c
     ]
     peers = sum(len(sa.peers) for sa in settings.security_associations)
-    print(f"{settings.source}: OK ({', '.join(roles)}; {peers} security associations)")
+    noun = "association" if peers == 1 else "associations"
+    print(f"{settings.source}: OK ({', '.join(roles)}; {peers} security {noun})")
     return 0
 
 
@@ -170,7 +188,10 @@ def parser() -> argparse.ArgumentParser:
     mn = sub.add_parser("mn", help="simulate mobile nodes against running agents")
     mn.add_argument("--config", help="the agents' configuration (addresses, keys)")
     mn.add_argument("-n", "--count", type=int, default=5, help="number of mobile nodes")
-    mn.add_argument("--first-home-address", help="home address of the first node")
+    mn.add_argument(
+        "--first-home-address",
+        help="home address of the first node (default: 50 past [demo] first_home_address)",
+    )
     mn.add_argument("--lifetime", type=int, help="requested lifetime in seconds")
     mn.add_argument(
         "--direct",
@@ -193,7 +214,10 @@ def parser() -> argparse.ArgumentParser:
     lg.add_argument("--window", type=int, default=64, help="requests in flight (closed loop)")
     lg.add_argument("--rate", type=float, help="open loop: requests per second")
     lg.add_argument("--lifetime", type=int, default=600, help="requested lifetime in seconds")
-    lg.add_argument("--first-home-address", help="home address of the first node")
+    lg.add_argument(
+        "--first-home-address",
+        help="home address of the first node (default: 100 past [demo] first_home_address)",
+    )
     lg.add_argument("--target", metavar="HOST:PORT", help="send there instead (an echo server)")
     lg.add_argument("--timeout", type=float, default=5.0, help="seconds before a request is lost")
     lg.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -178,7 +178,12 @@ class _Reader:
         header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*$")
         in_section = not section
         seen = -1
+        # a key that is itself a table, e.g. a misspelled [foreign_agnet]
+        dotted = f"{section}.{key}" if section else key
+        table = re.compile(r"^\s*\[\[?\s*" + re.escape(dotted or "") + r"\s*\]\]?\s*$")
         for number, text in enumerate(self.lines, 1):
+            if key is not None and table.match(text):
+                return number
             if section and header.match(text):
                 seen += 1
                 in_section = seen == occurrence

@@ -326,6 +326,10 @@ class ForeignAgent:
         self.pending_count -= 1
         if code in (0, 1) and reply.lifetime:
             lifetime = granted_lifetime(reply.lifetime, self.settings.max_lifetime)
+            if pending.source[0] != visitor.source[0] and self.by_source.get(
+                visitor.source[0]
+            ) is visitor:
+                del self.by_source[visitor.source[0]]  # the node now speaks from elsewhere
             visitor.source = pending.source
             visitor.home_agent = pending.home_agent
             visitor.care_of_address = pending.care_of_address

@@ -113,6 +113,9 @@ class SetTransaction:
             self._revert(done)
             raise SetError("commitFailed", failed) from exc
         self.committed = True
+        if self.on_commit:  # a manager's request, not a replay: keep an audit trail
+            # OIDs only: values stay out of logs (keys must never appear there)
+            log.info("SET committed: %s", " ".join(".".join(map(str, o)) for o, _ in self.varbinds))
 
     def undo(self) -> None:
         if not self.committed:

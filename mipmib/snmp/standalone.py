@@ -159,8 +159,6 @@ class ViewSetResponder(cmdrsp.SetCommandResponder):
             tx.cleanup()
         except SetError as exc:
             return exc.status, exc.index
-        # OIDs only: values are left out of logs (keys must never appear there)
-        log.info("SET committed: %s", " ".join(".".join(map(str, o)) for o, _ in requested))
         return 0, 0
 
 

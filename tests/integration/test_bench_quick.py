@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from bench.common import Echo, Layout, write_config
+from bench.common import FIRST_NODE, Echo, Layout, write_config
 from tests.integration.conftest import REPO, require
 
 RATIOS = (
@@ -114,6 +114,7 @@ def test_loadgen_prints_a_progress_bar_and_a_summary(tmp_path):
     try:
         command = [sys.executable, "-m", "mipmib.cli", "loadgen", "--config", str(config)]
         command += ["-n", "50", "--count", "500", "--target", echo.target]
+        command += ["--first-home-address", str(FIRST_NODE)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
         assert done.returncode == 0, done.stderr
         assert re.fullmatch(

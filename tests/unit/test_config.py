@@ -69,3 +69,8 @@ def test_invalid_toml_and_cli_exit_code(tmp_path, capsys):
 def test_keys_never_in_repr():
     settings = config.parse(BASE, "x.toml")
     assert "0123456789abcdef" not in repr(settings)
+
+
+def test_misspelled_table_names_its_line():
+    text = BASE + "\n[foreign_agnet]\naddress = \"127.0.0.3\"\n"
+    assert error_of(text).startswith("x.toml:15: foreign_agnet: unknown key")

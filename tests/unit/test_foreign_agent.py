@@ -137,3 +137,20 @@ def test_node_resynchronises_after_133():
     link.deliver(node.start(NOW), NOW)
     assert ha.counters["haIDMismatch"] == 1
     assert node.state == MobileNodeState.REGISTERED
+
+
+def test_visitor_row_moves_with_its_source_address():
+    fa, ha, node, link = make()
+    link.deliver(node.start(NOW), NOW)
+    assert set(fa.by_source) == {MN_SRC[0]}
+    new_source = (ip("10.0.0.99"), 40001)
+
+    def from_new_source(payload: bytes, now: float) -> None:
+        relayed = fa.handle(payload, new_source, now)
+        for reply in ha.handle(relayed[0].payload, (FA_ADDR, 4434), now):
+            fa.handle(reply.payload, (HA_ADDR, HA_PORT), now)
+
+    from_new_source(node.start(NOW + 1)[0].payload, NOW + 1)
+    assert set(fa.by_source) == {new_source[0]}
+    from_new_source(node.stop(NOW + 2)[0].payload, NOW + 2)
+    assert not fa.by_source and not fa.visitors
