@@ -19,7 +19,7 @@ from mipmib.core.advertisement import (
 )
 from mipmib.core.entity import MobilityEntity
 from mipmib.core.foreign_agent import CareOfAddress, ForeignAgent, ForeignAgentSettings
-from mipmib.core.home_agent import HomeAgent, HomeAgentSettings
+from mipmib.core.home_agent import HomeAgent
 from mipmib.core.mobile_node import MobileNode, MobileNodeSettings
 from mipmib.core.security import Peer, SecurityAssociation, SecurityAssociations, ViolationLog
 from mipmib.core.udp import AgentEndpoint, run_mobile_nodes, serve_agent
@@ -56,30 +56,14 @@ def build_entity(settings: Settings, now: float) -> MobilityEntity:
     entity = MobilityEntity(associations=associations, violations=violations, start_time=now)
     if_index = 1
     if settings.home_agent is not None:
-        c = settings.home_agent
-        entity.home_agent = HomeAgent(
-            HomeAgentSettings(
-                address=m.ip_to_int(c.address),
-                port=c.port,
-                home_network=c.home_network,
-                max_lifetime=c.max_lifetime,
-                simultaneous_bindings=c.simultaneous_bindings,
-                max_bindings_per_node=c.max_bindings_per_node,
-                max_bindings=c.max_bindings,
-                encapsulations=c.encapsulations,
-                reverse_tunnel=c.reverse_tunnel,
-                reverse_tunnel_required=c.reverse_tunnel_required,
-                strict_reserved_bits=c.strict_reserved_bits,
-            ),
-            associations,
-            violations,
-        )
+        ha = settings.home_agent
+        entity.home_agent = HomeAgent(ha, associations, violations)
         entity.interfaces.append(
             AdvertisementSettings(
                 if_index=if_index,
-                interface_address=m.ip_to_int(c.address),
+                interface_address=ha.address,
                 service=SERVICE_HOME_AGENT,
-                max_reg_lifetime=c.max_lifetime,
+                max_reg_lifetime=ha.max_lifetime,
             )
         )
         if_index += 1
@@ -184,22 +168,10 @@ async def start(settings: Settings) -> Running:
     view = build_view(entity, schema, time.time)
     store = open_store(settings, schema, view)
     transports = []
-    for agent, address, port, role in (
-        (
-            entity.home_agent,
-            settings.home_agent and settings.home_agent.address,
-            settings.home_agent and settings.home_agent.port,
-            "home agent",
-        ),
-        (
-            entity.foreign_agent,
-            settings.foreign_agent and settings.foreign_agent.address,
-            settings.foreign_agent and settings.foreign_agent.port,
-            "foreign agent",
-        ),
-    ):
+    for agent, role in ((entity.home_agent, "home agent"), (entity.foreign_agent, "foreign agent")):
         if agent is None:
             continue
+        address, port = m.int_to_ip(agent.settings.address), agent.settings.port
         transports.append(await serve_agent(agent, address, port))
         log.info("%s listening on %s:%d", role, address, port)
     snmp = None

@@ -117,12 +117,12 @@ def _cmd_loadgen(args: argparse.Namespace) -> int:
     if args.via == "fa":
         target, coa = (fa.address, fa.port), m.ip_to_int(fa.care_of_addresses[0])
     else:
-        target, coa = (ha.address, ha.port), None  # co-located care-of address
+        target, coa = (m.int_to_ip(ha.address), ha.port), None  # co-located care-of address
     if args.target:
         host, _, port = args.target.rpartition(":")
         target = (host, int(port))
     generator = LoadGenerator(
-        nodes, target, m.ip_to_int(ha.address), coa, args.lifetime, progress=not args.quiet
+        nodes, target, ha.address, coa, args.lifetime, progress=not args.quiet
     )
     count = args.count or args.nodes
     # one request in flight per node at most: the FA keeps one pending request per node

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mipmib.core.auth import Algorithm
+from mipmib.core.home_agent import HomeAgentSettings
 from mipmib.core.security import Peer, ReplayMethod
 
 DEFAULT_CONFIG = "mipmib.toml"
@@ -62,21 +63,6 @@ class SnmpSettings:
 class MetricsSettings:
     address: str = "127.0.0.1"
     port: int = 9434
-
-
-@dataclass(slots=True)
-class HomeAgentConfig:
-    address: str
-    port: int
-    home_network: ipaddress.IPv4Network
-    max_lifetime: int
-    simultaneous_bindings: bool
-    max_bindings_per_node: int
-    max_bindings: int
-    encapsulations: frozenset[str]
-    reverse_tunnel: bool
-    reverse_tunnel_required: bool
-    strict_reserved_bits: bool
 
 
 @dataclass(slots=True)
@@ -149,7 +135,7 @@ class Settings:
     log_level: str
     snmp: SnmpSettings
     metrics: MetricsSettings
-    home_agent: HomeAgentConfig | None
+    home_agent: HomeAgentSettings | None
     foreign_agent: ForeignAgentConfig | None
     security_associations: list[SecurityAssociationConfig] = field(default_factory=list)
     demo: DemoSettings = field(default_factory=DemoSettings)
@@ -260,7 +246,7 @@ def _encapsulations(r: _Reader) -> frozenset[str]:
     return frozenset(values)
 
 
-def _home_agent(r: _Reader) -> HomeAgentConfig | None:
+def _home_agent(r: _Reader) -> HomeAgentSettings | None:
     if not r.get("enabled", bool, True):
         r.used.update(r.data)
         return None
@@ -268,8 +254,8 @@ def _home_agent(r: _Reader) -> HomeAgentConfig | None:
         network = ipaddress.IPv4Network(r.get("home_network", str, "0.0.0.0/0"))
     except ValueError as exc:
         raise r.error("home_network", str(exc)) from None
-    config = HomeAgentConfig(
-        address=r.ipv4("address"),
+    config = HomeAgentSettings(
+        address=int(ipaddress.IPv4Address(r.ipv4("address"))),
         port=_port(r, "port", 434),
         home_network=network,
         max_lifetime=r.integer("max_lifetime", 1800, 1, 65535),
